@@ -120,7 +120,8 @@ export function parseJson(text: string): unknown {
   }
 }
 
-function checkTextSize(text: string, maxBytes: number): DecodeError | undefined {
+/** An oversize error when `text` takes more than `maxBytes` bytes of UTF-8. */
+export function checkTextSize(text: string, maxBytes: number): DecodeError | undefined {
   // A UTF-16 code unit takes 1 to 3 bytes of UTF-8 (a surrogate pair, 2 units, takes 4), so the exact
   // byte count is needed only between length and 3 × length.
   if (text.length > maxBytes) return oversize(text.length, maxBytes, 'at least ');

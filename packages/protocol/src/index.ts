@@ -14,3 +14,9 @@ export {
 } from './decode.js';
 export { encodeSample, encodeEvent } from './encode.js';
 export { encodeScore, decodeScore } from './score.js';
+export { readRecords, readRecordBatches, DEFAULT_READ_RECORDS_OPTIONS, type ReadRecordsOptions } from './files/read-records.js';
+export type { FileRecord } from './files/records.js';
+export { RECORD_FORMATS, formatFromPath, isRecordFormat, type RecordFormat } from './files/format.js';
+export { countLines } from './files/count-lines.js';
+export { CsvRowDecoder, type CsvRowOptions } from './rows/csv-row.js';
+export { parseLibsvmLine } from './rows/libsvm.js';
