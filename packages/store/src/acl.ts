@@ -10,10 +10,10 @@ import { DEFAULT_NAMESPACE } from './keys.js';
  *   are listed), PUBLISH on `<ns>:model:*`.
  * - scorer: `%R~` makes the keys read-only even if a write command slipped in; it may SUBSCRIBE to
  *   the published channel but not PUBLISH, and cannot run scripts.
- * Both: INFO for ioredis's ready check, CLIENT SETNAME/SETINFO for naming connections, PING.
+ * Both: INFO for ioredis's ready check, CLIENT SETNAME for naming connections, PING.
  */
 export function aclRules(role: 'trainer' | 'scorer', namespace: string = DEFAULT_NAMESPACE): string[] {
-  const common = ['+ping', '+info', '+client|setname', '+client|setinfo', '+multi', '+exec', '+subscribe', '+unsubscribe'];
+  const common = ['+ping', '+info', '+client|setname', '+multi', '+exec', '+subscribe', '+unsubscribe'];
   const reads = ['+get', '+hgetall', '+zrange'];
   if (role === 'scorer') {
     return ['resetkeys', `%R~{${namespace}:*`, 'resetchannels', `&${namespace}:model:*`, 'nocommands', ...common, ...reads];

@@ -301,6 +301,9 @@ export class RedisModelStore implements ModelStore {
       connectTimeout: this.options.connectTimeoutMs,
       commandTimeout: this.options.commandTimeoutMs,
       lazyConnect: true,
+      // The connection name identifies us in CLIENT LIST; CLIENT SETINFO (Redis >= 7.2) would need
+      // one more ACL rule and only fill ACL LOG with denials where it is not granted.
+      disableClientInfo: true,
       ...overrides,
     });
     connection.on('error', (error: Error) => this.options.onConnectionError?.(error, role));
