@@ -49,20 +49,24 @@ function report(service, result) {
   log(`${service.name.padEnd(11)} ${result.state.padEnd(8)} ${service.address.padEnd(24)} ${note}`);
 }
 
+/** Run `action` on every service at once; report each in order as soon as it and those before it are done. */
 async function each(services, action) {
-  const settled = await Promise.allSettled(
-    services.map(async (service) => {
-      const t0 = performance.now();
+  const pending = services.map(async (service) => {
+    const t0 = performance.now();
+    try {
       const result = await service[action]();
       return { ...result, seconds: (performance.now() - t0) / 1000 };
-    }),
-  );
-  return services.map((service, i) => {
-    const outcome = settled[i];
-    const result = outcome.status === 'fulfilled' ? outcome.value : { state: 'failed', error: outcome.reason };
-    report(service, result);
-    return { service: service.name, ...result };
+    } catch (error) {
+      return { state: 'failed', error };
+    }
   });
+  const results = [];
+  for (const [i, service] of services.entries()) {
+    const result = await pending[i];
+    report(service, result);
+    results.push({ service: service.name, ...result });
+  }
+  return results;
 }
 
 /** Bring the services up (or reuse them); resolves to one result per service, never throws. */

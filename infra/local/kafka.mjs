@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CACHE_DIR, HOST, InfraError, LOG_DIR, REPO_ROOT, STATE_DIR, ensureCommand, ensureDir, isListening,
-  log, ownProcess, spawnDetached, stopOwn, tail, waitFor,
+  CACHE_DIR, HOST, InfraError, LOG_DIR, REPO_ROOT, STATE_DIR, capture, ensureCommand, ensureDir, isListening,
+  fileSize, log, ownProcess, spawnDetached, stopOwn, tail, waitFor,
 } from './lib.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
@@ -44,9 +44,11 @@ export const kafka = {
       throw new InfraError(`port ${CONTROLLER_PORT} (KRaft controller) is taken by another process`);
     }
     ensureCommand('java', 'openjdk-17-jre-headless', { check: javaAtLeast11 });
-    const libs = ensureJars();
+    const libs = await ensureJars();
     writeConfig();
-    if (!existsSync(join(DATA_DIR, 'meta.properties'))) formatStorage(libs);
+    if (!existsSync(join(DATA_DIR, 'meta.properties'))) await formatStorage(libs);
+    const logFrom = fileSize(LOG_FILE);
+    const outFrom = fileSize(OUT_FILE);
     const child = spawnDetached(
       'java',
       [
@@ -60,7 +62,7 @@ export const kafka = {
     try {
       await waitReady(() => {
         const exited = child.exited();
-        return exited === null ? null : `the broker exited (${exited}); last log lines:\n${tail(LOG_FILE)}\n${tail(OUT_FILE, 5)}`;
+        return exited === null ? null : `the broker exited (${exited}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}\n${tail(OUT_FILE, 5, outFrom)}`;
       });
     } catch (err) {
       await stopOwn(PID_FILE, { graceMs: 5_000 });
@@ -96,7 +98,7 @@ function javaAtLeast11() {
  * The broker's runtime jars, copied once from Maven Central into the shared cache. A marker file
  * holds the pom's hash: a changed pom (new Kafka version) resolves again, into a new directory.
  */
-function ensureJars() {
+async function ensureJars() {
   const pomHash = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
   const dir = join(CACHE_DIR, `kafka-${KAFKA_VERSION}-${pomHash}`);
   const libs = join(dir, 'libs');
@@ -107,18 +109,21 @@ function ensureJars() {
   const staging = join(dir, `libs.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   ensureDir(staging);
-  const result = spawnSync(
-    'mvn',
-    ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
-  );
+  const result = await capture('mvn', [
+    '-B', '-q', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`,
+  ]);
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new InfraError(`kafka: mvn could not resolve the Kafka jars:\n${result.stdout}${result.stderr}`);
+    throw new InfraError(`kafka: mvn could not resolve the Kafka jars:\n${result.output}`);
   }
   const jars = readdirSync(staging).filter((f) => f.endsWith('.jar'));
   if (!jars.some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
     throw new InfraError(`kafka: mvn finished but ${staging} has no kafka_2.13-${KAFKA_VERSION}.jar`);
+  }
+  // Another checkout may have finished the same download meanwhile: keep the first.
+  if (existsSync(marker)) {
+    rmSync(staging, { recursive: true, force: true });
+    return libs;
   }
   // Publish the directory only when complete, so an interrupted download is never used.
   rmSync(libs, { recursive: true, force: true });
@@ -152,20 +157,14 @@ function clusterId() {
   }
 }
 
-function formatStorage(libs) {
+async function formatStorage(libs) {
   const id = clusterId();
   log(`kafka: formatting KRaft storage in ${DATA_DIR} (cluster id ${id})`);
-  const result = spawnSync(
-    'java',
-    [
-      `-Dlog4j.configuration=file:${LOG4J_PROPERTIES}`, '-cp', join(libs, '*'),
-      'kafka.tools.StorageTool', 'format', '-t', id, '-c', SERVER_PROPERTIES,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
-  );
-  if (result.status !== 0) {
-    throw new InfraError(`kafka: formatting storage failed:\n${result.stdout}${result.stderr}`);
-  }
+  const result = await capture('java', [
+    `-Dlog4j.configuration=file:${LOG4J_PROPERTIES}`, '-cp', join(libs, '*'),
+    'kafka.tools.StorageTool', 'format', '-t', id, '-c', SERVER_PROPERTIES,
+  ]);
+  if (result.status !== 0) throw new InfraError(`kafka: formatting storage failed:\n${result.output}`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // readiness probes and installing missing Debian packages. Plain Node (no build step), so the
 // scripts run before `tsc -b` has produced anything.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -178,11 +178,19 @@ export async function stopOwn(pidFile, { graceMs = 30_000 } = {}) {
   return pid;
 }
 
-/** Last `n` lines of a file, for error messages. */
-export function tail(file, n = 15) {
+export function fileSize(file) {
   try {
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    return lines.slice(-n).join('\n');
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Last `n` lines written to a file after byte `from` (its size before a start), for error messages. */
+export function tail(file, n = 15, from = 0) {
+  try {
+    const text = readFileSync(file).subarray(from).toString('utf8').trimEnd();
+    return text === '' ? '(nothing logged)' : text.split('\n').slice(-n).join('\n');
   } catch {
     return '(no log)';
   }
@@ -229,6 +237,21 @@ export function ensureCommand(command, pkg, { check } = {}) {
     if (addedPolicy) rmSync(policy, { force: true });
   }
   if (!ok()) throw new InfraError(`installed ${pkg} but ${command} is still not usable`);
+}
+
+/**
+ * Run a command to completion without blocking the event loop (other services keep starting
+ * meanwhile), collecting its output. Resolves to { status, output }.
+ */
+export function capture(command, args, options = {}) {
+  return new Promise((done) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.once('error', (err) => done({ status: null, output: `${output}${err.message}\n` }));
+    child.once('close', (status) => done({ status, output }));
+  });
 }
 
 /** Run a command to completion, inheriting output; throws with its exit status on failure. */

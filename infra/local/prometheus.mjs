@@ -2,7 +2,7 @@
 // (:9400) and the scorer (:8080) with infra/prometheus/prometheus.yml.
 import { join } from 'node:path';
 import {
-  HOST, LOG_DIR, REPO_ROOT, STATE_DIR, ensureCommand, ensureDir, isListening, ownProcess,
+  HOST, LOG_DIR, REPO_ROOT, STATE_DIR, ensureCommand, ensureDir, fileSize, isListening, ownProcess,
   spawnDetached, stopOwn, tail, waitFor,
 } from './lib.mjs';
 
@@ -30,6 +30,7 @@ export const prometheus = {
     }
     ensureCommand('prometheus', 'prometheus');
     ensureDir(DATA_DIR);
+    const logFrom = fileSize(LOG_FILE);
     const child = spawnDetached(
       'prometheus',
       [
@@ -45,7 +46,7 @@ export const prometheus = {
     try {
       await waitReady(() => {
         const exited = child.exited();
-        return exited === null ? null : `prometheus exited (${exited}); last log lines:\n${tail(LOG_FILE)}`;
+        return exited === null ? null : `prometheus exited (${exited}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}`;
       });
     } catch (err) {
       await stopOwn(PID_FILE, { graceMs: 5_000 });

@@ -3,7 +3,7 @@
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import {
-  HOST, InfraError, LOG_DIR, STATE_DIR, ensureCommand, ensureDir, isListening, ownProcess,
+  HOST, InfraError, LOG_DIR, STATE_DIR, ensureCommand, ensureDir, fileSize, isListening, ownProcess,
   spawnDetached, stopOwn, tail, waitFor,
 } from './lib.mjs';
 
@@ -30,6 +30,7 @@ export const redis = {
     }
     ensureCommand('redis-server', 'redis-server');
     ensureDir(DIR);
+    const logFrom = fileSize(LOG_FILE);
     const child = spawnDetached(
       'redis-server',
       [
@@ -42,7 +43,7 @@ export const redis = {
     try {
       await waitReady(() => {
         const exited = child.exited();
-        return exited === null ? null : `redis-server exited (${exited}); last log lines:\n${tail(LOG_FILE)}`;
+        return exited === null ? null : `redis-server exited (${exited}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}`;
       });
     } catch (err) {
       await stopOwn(PID_FILE, { graceMs: 5_000 });
