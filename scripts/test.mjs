@@ -122,6 +122,7 @@ async function main(argv) {
   let ok = true;
   if (only !== '--integration') ok = (await runPhase('unit tests', unitTestFiles(), UNIT)) && ok;
   if (only !== '--unit' && !interrupted) ok = (await integration()) && ok;
+  if (interrupted) say('\ntest: interrupted');
   say(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   return ok && totals.failed === 0 && !interrupted ? 0 : 1;
 }

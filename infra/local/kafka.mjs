@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CACHE_DIR, HOST, InfraError, LOG_DIR, REPO_ROOT, STATE_DIR, capture, ensureCommand, ensureDir, isListening,
-  fileSize, log, ownProcess, spawnDetached, stopOwn, tail, waitFor,
+  CACHE_DIR, HOST, InfraError, LOG_DIR, REPO_ROOT, STATE_DIR, capture, ensureCommand, ensureDir, fileSize,
+  isListening, log, managedService, spawnDetached, tail, waitFor,
 } from './lib.mjs';
 
 export const KAFKA_VERSION = '3.9.1';
@@ -25,21 +25,17 @@ const PID_FILE = join(DIR, 'kafka.pid');
 const LOG_FILE = join(LOG_DIR, 'kafka.log');
 const OUT_FILE = join(LOG_DIR, 'kafka.out');
 
-export const kafka = {
+export const kafka = managedService({
   name: 'kafka',
   address: `${HOST}:${PORT}`,
+  port: PORT,
+  pidFile: PID_FILE,
   logFile: LOG_FILE,
+  // A controlled shutdown flushes logs and closes the metadata log; give it time.
+  stopGraceMs: 60_000,
+  ready: waitReady,
 
-  async up() {
-    const own = ownProcess(PID_FILE);
-    if (own !== null) {
-      await waitReady();
-      return { state: 'running', pid: own.pid };
-    }
-    if (await isListening(PORT)) {
-      await waitReady();
-      return { state: 'reused' };
-    }
+  async start() {
     if (await isListening(CONTROLLER_PORT)) {
       throw new InfraError(`port ${CONTROLLER_PORT} (KRaft controller) is taken by another process`);
     }
@@ -59,31 +55,13 @@ export const kafka = {
       ],
       { pidFile: PID_FILE, outFile: OUT_FILE, cwd: DIR },
     );
-    try {
-      await waitReady(() => {
-        const exited = child.exited();
-        return exited === null ? null : `the broker exited (${exited}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}\n${tail(OUT_FILE, 5, outFrom)}`;
-      });
-    } catch (err) {
-      await stopOwn(PID_FILE, { graceMs: 5_000 });
-      throw err;
-    }
-    return { state: 'started', pid: child.pid };
+    return {
+      ...child,
+      explain: (how) =>
+        `the broker exited (${how}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}\n${tail(OUT_FILE, 5, outFrom)}`,
+    };
   },
-
-  async down() {
-    const pid = await stopOwn(PID_FILE, { graceMs: 60_000 });
-    if (pid !== null) return { state: 'stopped', pid };
-    return { state: (await isListening(PORT)) ? 'foreign' : 'down' };
-  },
-
-  async status() {
-    const own = ownProcess(PID_FILE);
-    const listening = await isListening(PORT);
-    if (own !== null) return { state: listening ? 'running' : 'starting', pid: own.pid };
-    return { state: listening ? 'foreign' : 'down' };
-  },
-};
+});
 
 function javaAtLeast11() {
   const out = spawnSync('java', ['-version'], { encoding: 'utf8' });

@@ -263,3 +263,57 @@ export function run(command, args, options = {}) {
   }
   return result;
 }
+
+// ---------------------------------------------------------------------------------------------
+/**
+ * The up/down/status logic every service shares. `start()` launches the process (installing
+ * what it needs first) and returns { pid, exited, explain }: `exited()` is null while it runs,
+ * `explain(how)` turns an early exit into a message with the log lines it wrote.
+ * `ready(abort)` resolves when the service does real work, polling until `abort()` gives a reason.
+ */
+export function managedService({ name, address, port, pidFile, logFile, stopGraceMs, ready, start }) {
+  const reuse = async () => {
+    await ready();
+    return { state: 'reused' };
+  };
+  return {
+    name,
+    address,
+    logFile,
+
+    async up() {
+      const own = ownProcess(pidFile);
+      if (own !== null) {
+        await ready();
+        return { state: 'running', pid: own.pid };
+      }
+      if (await isListening(port)) return reuse();
+      const child = await start();
+      try {
+        await ready(() => {
+          const how = child.exited();
+          return how === null ? null : child.explain(how);
+        });
+      } catch (err) {
+        await stopOwn(pidFile, { graceMs: 5_000 });
+        // Another checkout may have started the same service on the same port meanwhile.
+        if (await isListening(port)) return reuse();
+        throw err;
+      }
+      return { state: 'started', pid: child.pid };
+    },
+
+    async down() {
+      const pid = await stopOwn(pidFile, { graceMs: stopGraceMs });
+      if (pid !== null) return { state: 'stopped', pid };
+      return { state: (await isListening(port)) ? 'foreign' : 'down' };
+    },
+
+    async status() {
+      const own = ownProcess(pidFile);
+      const listening = await isListening(port);
+      if (own !== null) return { state: listening ? 'running' : 'starting', pid: own.pid };
+      return { state: listening ? 'foreign' : 'down' };
+    },
+  };
+}

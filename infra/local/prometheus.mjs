@@ -2,8 +2,8 @@
 // (:9400) and the scorer (:8080) with infra/prometheus/prometheus.yml.
 import { join } from 'node:path';
 import {
-  HOST, LOG_DIR, REPO_ROOT, STATE_DIR, ensureCommand, ensureDir, fileSize, isListening, ownProcess,
-  spawnDetached, stopOwn, tail, waitFor,
+  HOST, LOG_DIR, REPO_ROOT, STATE_DIR, ensureCommand, ensureDir, fileSize, managedService, spawnDetached,
+  tail, waitFor,
 } from './lib.mjs';
 
 const PORT = 9090;
@@ -13,21 +13,16 @@ const DATA_DIR = join(DIR, 'data');
 const PID_FILE = join(DIR, 'prometheus.pid');
 const LOG_FILE = join(LOG_DIR, 'prometheus.log');
 
-export const prometheus = {
+export const prometheus = managedService({
   name: 'prometheus',
   address: `http://${HOST}:${PORT}`,
+  port: PORT,
+  pidFile: PID_FILE,
   logFile: LOG_FILE,
+  stopGraceMs: 30_000,
+  ready: waitReady,
 
-  async up() {
-    const own = ownProcess(PID_FILE);
-    if (own !== null) {
-      await waitReady();
-      return { state: 'running', pid: own.pid };
-    }
-    if (await isListening(PORT)) {
-      await waitReady();
-      return { state: 'reused' };
-    }
+  async start() {
     ensureCommand('prometheus', 'prometheus');
     ensureDir(DATA_DIR);
     const logFrom = fileSize(LOG_FILE);
@@ -43,31 +38,9 @@ export const prometheus = {
       ],
       { pidFile: PID_FILE, outFile: LOG_FILE, cwd: DIR },
     );
-    try {
-      await waitReady(() => {
-        const exited = child.exited();
-        return exited === null ? null : `prometheus exited (${exited}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}`;
-      });
-    } catch (err) {
-      await stopOwn(PID_FILE, { graceMs: 5_000 });
-      throw err;
-    }
-    return { state: 'started', pid: child.pid };
+    return { ...child, explain: (how) => `prometheus exited (${how}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}` };
   },
-
-  async down() {
-    const pid = await stopOwn(PID_FILE, { graceMs: 30_000 });
-    if (pid !== null) return { state: 'stopped', pid };
-    return { state: (await isListening(PORT)) ? 'foreign' : 'down' };
-  },
-
-  async status() {
-    const own = ownProcess(PID_FILE);
-    const listening = await isListening(PORT);
-    if (own !== null) return { state: listening ? 'running' : 'starting', pid: own.pid };
-    return { state: listening ? 'foreign' : 'down' };
-  },
-};
+});
 
 /** Ready when /-/ready answers 200 (Prometheus has loaded its config and its TSDB). */
 async function waitReady(abort) {

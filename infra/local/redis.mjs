@@ -3,8 +3,8 @@
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import {
-  HOST, InfraError, LOG_DIR, STATE_DIR, ensureCommand, ensureDir, fileSize, isListening, ownProcess,
-  spawnDetached, stopOwn, tail, waitFor,
+  HOST, InfraError, LOG_DIR, STATE_DIR, ensureCommand, ensureDir, fileSize, managedService, spawnDetached,
+  tail, waitFor,
 } from './lib.mjs';
 
 // STREAMLR_REDIS_PORT exists so the start path can be exercised beside a Redis already on 6379.
@@ -13,21 +13,16 @@ const DIR = join(STATE_DIR, 'redis');
 const PID_FILE = join(DIR, 'redis.pid');
 const LOG_FILE = join(LOG_DIR, 'redis.log');
 
-export const redis = {
+export const redis = managedService({
   name: 'redis',
   address: `redis://${HOST}:${PORT}`,
+  port: PORT,
+  pidFile: PID_FILE,
   logFile: LOG_FILE,
+  stopGraceMs: 15_000,
+  ready: waitReady,
 
-  async up() {
-    const own = ownProcess(PID_FILE);
-    if (own !== null) {
-      await waitReady();
-      return { state: 'running', pid: own.pid };
-    }
-    if (await isListening(PORT)) {
-      await waitReady();
-      return { state: 'reused' };
-    }
+  async start() {
     ensureCommand('redis-server', 'redis-server');
     ensureDir(DIR);
     const logFrom = fileSize(LOG_FILE);
@@ -40,31 +35,9 @@ export const redis = {
       ],
       { pidFile: PID_FILE, outFile: LOG_FILE, cwd: DIR },
     );
-    try {
-      await waitReady(() => {
-        const exited = child.exited();
-        return exited === null ? null : `redis-server exited (${exited}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}`;
-      });
-    } catch (err) {
-      await stopOwn(PID_FILE, { graceMs: 5_000 });
-      throw err;
-    }
-    return { state: 'started', pid: child.pid };
+    return { ...child, explain: (how) => `redis-server exited (${how}); last log lines:\n${tail(LOG_FILE, 15, logFrom)}` };
   },
-
-  async down() {
-    const pid = await stopOwn(PID_FILE, { graceMs: 15_000 });
-    if (pid !== null) return { state: 'stopped', pid };
-    return { state: (await isListening(PORT)) ? 'foreign' : 'down' };
-  },
-
-  async status() {
-    const own = ownProcess(PID_FILE);
-    const listening = await isListening(PORT);
-    if (own !== null) return { state: listening ? 'running' : 'starting', pid: own.pid };
-    return { state: listening ? 'foreign' : 'down' };
-  },
-};
+});
 
 /** Ready when PING answers +PONG (an inline command, no client library needed). */
 function ping(timeoutMs = 1_000) {
