@@ -1,1 +1,13 @@
-export {};
+export * from './transport.js';
+export * from './kafka.js';
+export * from './memory-transport.js';
+export * from './batches.js';
+export * from './errors.js';
+export * from './positions.js';
+export * from './dead-letters.js';
+export * from './learner.js';
+export * from './counting-learner.js';
+export * from './training.js';
+export * from './settings.js';
+export * from './connection-settings.js';
+export * from './operators/index.js';

@@ -1,0 +1,6 @@
+export * from './envelope.js';
+export * from './skip-applied.js';
+export * from './decode-records.js';
+export * from './dead-letter.js';
+export * from './learn-samples.js';
+export * from './snapshot-schedule.js';
