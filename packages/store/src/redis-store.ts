@@ -86,13 +86,13 @@ export class RedisModelStore implements ModelStore {
   }
 
   async acquireEpoch(model: string): Promise<number> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('acquireEpoch', model);
     const writer = await this.#writerReady('acquireEpoch');
     return this.#run('acquireEpoch', () => writer.incr(keys.epoch));
   }
 
   async currentEpoch(model: string): Promise<number> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('currentEpoch', model);
     const value = await this.#run('currentEpoch', () => this.#reader.get(keys.epoch));
     return value === null ? 0 : Number(value);
   }
@@ -101,7 +101,7 @@ export class RedisModelStore implements ModelStore {
     this.#open('publish');
     const meta = validatePublishRequest(request);
     const { model, version, epoch } = meta;
-    const keys = this.#keys(model);
+    const keys = this.#keys('publish', model);
     const blobs = { checkpoint: blobInfo(request.checkpoint), serving: blobInfo(request.serving) };
     const record = encodeMetaRecord(meta, blobs);
     const writer = await this.#writerReady('publish');
@@ -151,13 +151,13 @@ export class RedisModelStore implements ModelStore {
   }
 
   async latestVersion(model: string): Promise<number | null> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('latestVersion', model);
     const value = await this.#run('latestVersion', () => this.#reader.get(keys.latest));
     return value === null ? null : Number(value);
   }
 
   async getMeta(model: string, version: number): Promise<StoredVersionMeta | null> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('getMeta', model);
     validatePositiveInteger(version, 'version');
     const record = await this.#run('getMeta', () => this.#reader.hgetall(keys.meta(version)));
     return Object.keys(record).length === 0 ? null : decodeMetaRecord(model, version, record);
@@ -185,7 +185,7 @@ export class RedisModelStore implements ModelStore {
   }
 
   async list(model: string): Promise<StoredVersionMeta[]> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('list', model);
     const versions = await this.#run('list', () => this.#reader.zrange(keys.versions, 0, -1, 'REV'));
     if (versions.length === 0) return [];
     const replies = await this.#run('list', () => {
@@ -206,7 +206,7 @@ export class RedisModelStore implements ModelStore {
   }
 
   async rollback(model: string, version: number, epoch?: number): Promise<RollbackResult> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('rollback', model);
     validatePositiveInteger(version, 'version');
     if (epoch !== undefined) validatePositiveInteger(epoch, 'epoch');
     const writer = await this.#writerReady('rollback');
@@ -239,7 +239,7 @@ export class RedisModelStore implements ModelStore {
     onVersion: (notification: VersionNotification) => void,
     options: SubscribeOptions = {},
   ): Promise<Unsubscribe> {
-    const { channel } = this.#keys(model);
+    const { channel } = this.#keys('subscribe', model);
     const subscriber = this.#subscriberConnection();
     const handler = (message: string): void => {
       const notification = parseNotification(model, message);
@@ -276,7 +276,7 @@ export class RedisModelStore implements ModelStore {
   }
 
   async deleteModel(model: string): Promise<void> {
-    const keys = this.#keys(model);
+    const keys = this.#keys('deleteModel', model);
     const writer = await this.#writerReady('deleteModel');
     await this.#run('deleteModel', () =>
       (writer as unknown as ScriptCommands).streamlrDelete(keys.epoch, keys.latest, keys.versions, keys.versionPrefix),
@@ -344,8 +344,8 @@ export class RedisModelStore implements ModelStore {
     return this.#writer;
   }
 
-  #keys(model: string): ModelKeys {
-    this.#open('keys');
+  #keys(operation: string, model: string): ModelKeys {
+    this.#open(operation);
     return modelKeys(validateModelName(model), this.options.namespace);
   }
 
@@ -377,7 +377,7 @@ export class RedisModelStore implements ModelStore {
   }
 
   async #blob(operation: string, model: string, version: number, part: BlobPart): Promise<StoredBlob> {
-    const keys = this.#keys(model);
+    const keys = this.#keys(operation, model);
     validatePositiveInteger(version, 'version');
     const blobKey = part === 'checkpoint' ? keys.checkpoint(version) : keys.serving(version);
     // MULTI reads meta and blob at one instant; trim deletes all three keys of a version at once.
