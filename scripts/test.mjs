@@ -51,9 +51,19 @@ function compiledTests(projectDir, outDir) {
   });
 }
 
-function unitTestFiles() {
+/** The workspace folders named in package.json (plain paths, or `dir/*`). */
+function workspaceDirs() {
   const { workspaces } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-  return workspaces.flatMap((ws) => compiledTests(join(REPO_ROOT, ws), 'dist'));
+  return workspaces.flatMap((ws) => {
+    if (!ws.endsWith('/*')) return [join(REPO_ROOT, ws)];
+    const parent = join(REPO_ROOT, ws.slice(0, -2));
+    if (!existsSync(parent)) return [];
+    return readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(parent, e.name));
+  });
+}
+
+function unitTestFiles() {
+  return workspaceDirs().flatMap((dir) => compiledTests(dir, 'dist'));
 }
 
 function integrationTestFiles() {
