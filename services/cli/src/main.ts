@@ -1,6 +1,10 @@
+import { SettingsError } from '@streamlr/stream';
 import { UsageError, type Command } from './command.js';
+import { trainerCommand } from './commands/trainer.js';
 
-const commands: readonly Command[] = [];
+const commands: readonly Command[] = [
+  trainerCommand,
+];
 
 function usage(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length));
@@ -37,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SettingsError) {
       process.stderr.write(`streamlr ${name}: ${err.message}\n`);
       return 2;
     }
