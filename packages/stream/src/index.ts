@@ -11,3 +11,6 @@ export * from './training.js';
 export * from './settings.js';
 export * from './connection-settings.js';
 export * from './operators/index.js';
+export * from './featurize.js';
+export * from './logistic-learner.js';
+export * from './learner-settings.js';

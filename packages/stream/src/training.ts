@@ -72,6 +72,9 @@ export class TrainingPipeline<S> {
   private done: Promise<void> = Promise.resolve();
   private settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   private subscription: Subscription | null = null;
+  /** Batches and idle-time snapshots take turns: one at a time touches the learner. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | null = null;
   private failure: unknown = undefined;
   private parent: number | null = null;
   state: TrainingState = 'created';
@@ -129,7 +132,7 @@ export class TrainingPipeline<S> {
       fromBeginning: true,
       onAssign: (assigned) => this.onAssign(assigned),
     })
-      .pipe(concatMap((work) => this.processBatch(work.batch).then(work.done, (error: unknown) => {
+      .pipe(concatMap((work) => this.exclusive(() => this.processBatch(work.batch)).then(work.done, (error: unknown) => {
         work.fail(error);
         throw error;
       })))
@@ -141,6 +144,31 @@ export class TrainingPipeline<S> {
         },
         complete: () => this.settle.resolve(),
       });
+    this.startIdleSnapshots();
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(task, task);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The time trigger must also fire when no batch arrives (the stream went quiet after the last
+   * records): between batches, a timer publishes a due snapshot.
+   */
+  private startIdleSnapshots(): void {
+    const intervalMs = this.options.schedule.intervalMs;
+    if (intervalMs <= 0) return;
+    this.idleTimer = setInterval(() => {
+      if (!this.schedule.isDue() || this.stopping) return;
+      this.exclusive(() => (this.schedule.isDue() && !this.stopping ? this.snapshot() : Promise.resolve(null))).catch((error: unknown) => {
+        this.failure = error;
+        this.state = 'failed';
+        this.settle.reject(error);
+      });
+    }, Math.max(50, Math.min(1_000, intervalMs / 4)));
+    this.idleTimer.unref();
   }
 
   /** Settles when consumption ends (rejects with the reason when it failed). */
@@ -368,12 +396,14 @@ export class TrainingPipeline<S> {
     if (this.stopping) return this.done.catch(() => undefined);
     this.stopping = true;
     this.state = 'stopping';
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
     const { consumer, admin } = this.parts;
     // The consumer's stop waits for the batch in progress, which sees isRunning() turn false.
     await consumer.stop().catch(() => undefined);
     this.subscription?.unsubscribe();
     this.settle.resolve();
     try {
+      await this.turn;
       if (this.schedule.sinceLast > 0 && this.failure === undefined) await this.snapshot();
     } finally {
       this.state = this.failure === undefined ? 'stopped' : 'failed';

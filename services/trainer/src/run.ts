@@ -1,7 +1,12 @@
 import { createLogger, createTrainerMetrics, enableProcessMetrics, Registry, startHttpServer, type Logger } from '@streamlr/metrics';
+import { decodeLimits } from '@streamlr/protocol';
 import { RedisModelStore, StoreUnavailableError } from '@streamlr/store';
 import {
   CountingLearner,
+  LEARNER_SETTINGS,
+  LogisticLearner,
+  SettingsError,
+  learnerOptions,
   DeadLetterSink,
   FencedError,
   KafkaTransport,
@@ -11,23 +16,13 @@ import {
   parseSettings,
   redisConnection,
   redactSettings,
-  type SettingSpecs,
   type Settings,
   type StreamLearner,
 } from '@streamlr/stream';
-import { TRAINER_SERVICE_SETTINGS } from './settings.js';
-
-/** Builds the learner the trainer trains (its hyperparameters come from the same argv). */
-export type LearnerFactory = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>) => {
-  readonly learner: StreamLearner<unknown>;
-  readonly settings: SettingSpecs;
-  readonly describe: Record<string, unknown>;
-};
+import { TRAINER_SERVICE_SETTINGS as TRAINER_SETTINGS } from './settings.js';
 
 export interface RunTrainerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Learner kinds beyond `counting` (logistic regression is wired by the CLI). */
-  readonly learners?: Readonly<Record<string, LearnerFactory>>;
   /** Resolves when the service should stop (default: SIGTERM or SIGINT). */
   readonly stopSignal?: Promise<unknown>;
   readonly log?: Logger;
@@ -43,51 +38,29 @@ function signals(): Promise<string> {
   });
 }
 
-/** Splits argv into the trainer's own flags and the learner's. */
-function ownArgs(argv: readonly string[], specs: SettingSpecs): { own: string[]; rest: string[] } {
-  const names = new Set(Object.keys(specs).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
-  const booleans = new Set(
-    Object.entries(specs)
-      .filter(([, s]) => s.type === 'boolean')
-      .map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
-  );
-  const own: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const flag = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
-    const target = names.has(flag) ? own : rest;
-    target.push(arg);
-    if (!arg.includes('=') && !booleans.has(flag) && arg.startsWith('--') && i + 1 < argv.length) target.push(argv[++i]!);
-  }
-  return { own, rest };
-}
-
 /**
  * The trainer service: Kafka → decode → learn → Redis snapshots, with /metrics /healthz /readyz.
  * Only wiring lives here; the pipeline is @streamlr/stream's TrainingPipeline.
  */
 export async function runTrainer(argv: readonly string[], options: RunTrainerOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
-  const { own, rest } = ownArgs(argv, TRAINER_SERVICE_SETTINGS);
-  const { values } = parseSettings(TRAINER_SERVICE_SETTINGS, own, env);
+  const { values, given } = parseSettings(TRAINER_SETTINGS, argv, env);
   const log = options.log ?? createLogger({ service: 'trainer', level: values.logLevel as 'info' });
-  const factories: Record<string, LearnerFactory> = {
-    counting: (args) => {
-      if (args.length > 0) throw new Error(`unknown option '${args[0]}' for the counting learner`);
-      return { learner: new CountingLearner() as StreamLearner<unknown>, settings: {}, describe: { learner: 'counting' } };
-    },
-    ...options.learners,
-  };
-  const factory = factories[values.learner];
-  if (factory === undefined) throw new Error(`--learner (STREAMLR_LEARNER): '${values.learner}' is not available here`);
-  const built = factory(rest, env);
-  return serve(values, built, log, options.stopSignal ?? signals());
+  let learner: StreamLearner<unknown>;
+  if (values.learner === 'counting') {
+    const learnerFlag = Object.keys(LEARNER_SETTINGS).find((k) => given.has(k as keyof typeof TRAINER_SETTINGS & string));
+    if (learnerFlag !== undefined) throw new SettingsError(`--${learnerFlag}: not a setting of the counting learner`, learnerFlag);
+    learner = new CountingLearner() as StreamLearner<unknown>;
+  } else {
+    const limits = decodeLimits({ maxBytes: values.maxMessageBytes, maxFeatures: values.maxFeatures });
+    learner = new LogisticLearner(learnerOptions(values), limits) as StreamLearner<unknown>;
+  }
+  return serve(values, learner, log, options.stopSignal ?? signals());
 }
 
 async function serve(
-  values: Settings<typeof TRAINER_SERVICE_SETTINGS>,
-  built: ReturnType<LearnerFactory>,
+  values: Settings<typeof TRAINER_SETTINGS>,
+  learner: StreamLearner<unknown>,
   log: Logger,
   stopSignal: Promise<unknown>,
 ): Promise<number> {
@@ -107,7 +80,6 @@ async function serve(
     service: 'trainer',
     onRetry: (error, attempt) => log.warn('dead-letter send failed, retrying', { error: String(error), attempt }),
   });
-  const { learner } = built;
   const refreshModelGauges = (): void => {
     const p = learner.progressive();
     metrics.setProgressive(p);
@@ -151,7 +123,7 @@ async function serve(
       groupId,
       reset: values.reset,
       schedule: { every: values.snapshotEvery, intervalMs: values.snapshotInterval * 1000 },
-      extra: built.describe,
+      extra: { learner: values.learner },
     },
   );
   const http = await startHttpServer({
@@ -167,7 +139,7 @@ async function serve(
   });
   const gauges = setInterval(refreshModelGauges, 5_000);
   gauges.unref();
-  log.info('trainer starting', { settings: redactSettings(TRAINER_SERVICE_SETTINGS, values), model, topics: values.topic, groupId, http: http.url, learner: built.describe });
+  log.info('trainer starting', { settings: redactSettings(TRAINER_SETTINGS, values), model, topics: values.topic, groupId, http: http.url, learner: values.learner });
   let code: number = TRAINER_EXIT.ok;
   try {
     await producer.connect();

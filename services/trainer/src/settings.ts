@@ -1,6 +1,6 @@
-import { KAFKA_SETTINGS, REDIS_SETTINGS, type SettingSpecs } from '@streamlr/stream';
+import { KAFKA_SETTINGS, LEARNER_SETTINGS, REDIS_SETTINGS, type SettingSpecs } from '@streamlr/stream';
 
-/** The trainer's own settings; learner hyperparameters come from the learner table (see run.ts). */
+/** Every trainer setting: its own, the learner's hyperparameters (as `streamlr train`), Kafka and Redis. */
 export const TRAINER_SERVICE_SETTINGS = {
   topic: { type: 'list', required: true, help: 'topic(s) of labeled samples to learn from', group: 'Trainer' },
   model: { type: 'string', required: true, help: 'model name in the store (versions, latest pointer)', group: 'Trainer' },
@@ -16,6 +16,7 @@ export const TRAINER_SERVICE_SETTINGS = {
   sessionTimeout: { type: 'integer', default: 30_000, min: 6_000, help: 'Kafka group session timeout, ms', group: 'Trainer' },
   learner: { type: 'string', default: 'logistic', choices: ['logistic', 'counting'], help: 'what to train (counting = the fault suite\'s exactly-once oracle)', group: 'Trainer' },
   logLevel: { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], help: 'log level of the JSON log lines on stdout', group: 'Trainer' },
+  ...LEARNER_SETTINGS,
   ...KAFKA_SETTINGS,
   ...REDIS_SETTINGS,
 } as const satisfies SettingSpecs;
