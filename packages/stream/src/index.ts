@@ -11,3 +11,4 @@ export * from './training.js';
 export * from './settings.js';
 export * from './connection-settings.js';
 export * from './operators/index.js';
+export * from './replay.js';
