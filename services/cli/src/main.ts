@@ -1,6 +1,9 @@
 import { UsageError, type Command } from './command.js';
+import { produceCommand } from './commands/produce.js';
 
-const commands: readonly Command[] = [];
+const commands: readonly Command[] = [
+  produceCommand,
+];
 
 function usage(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length));
