@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `npm test`: build, run every workspace's unit tests, bring up the real local infrastructure
-// (Kafka, Redis, Prometheus — reusing what is already running), run the root integration and
-// end-to-end tests against it, stop only what this run started, and close with one plain line
+// `npm test`: bring up the real local infrastructure (Kafka, Redis, Prometheus — reusing what is
+// already running) while building, run every workspace's tests, then the root integration and
+// end-to-end tests, stop only what this run started, and close with one plain line
 // `N passed, N failed, N skipped` summed over the phases.
-//   node scripts/test.mjs            all phases
-//   node scripts/test.mjs --unit     build + unit tests (no infrastructure)
-//   node scripts/test.mjs --integration
-import { spawn, spawnSync } from 'node:child_process';
+//   node scripts/test.mjs                all phases
+//   node scripts/test.mjs --unit         build + workspace tests, no infrastructure
+//   node scripts/test.mjs --integration  build + infrastructure + root tests only
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -51,9 +51,19 @@ function compiledTests(projectDir, outDir) {
   });
 }
 
-function unitTestFiles() {
+/** The workspace folders named in package.json (plain paths, or `dir/*`). */
+function workspaceDirs() {
   const { workspaces } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-  return workspaces.flatMap((ws) => compiledTests(join(REPO_ROOT, ws), 'dist'));
+  return workspaces.flatMap((ws) => {
+    if (!ws.endsWith('/*')) return [join(REPO_ROOT, ws)];
+    const parent = join(REPO_ROOT, ws.slice(0, -2));
+    if (!existsSync(parent)) return [];
+    return readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(parent, e.name));
+  });
+}
+
+function unitTestFiles() {
+  return workspaceDirs().flatMap((dir) => compiledTests(dir, 'dist'));
 }
 
 function integrationTestFiles() {
@@ -62,15 +72,20 @@ function integrationTestFiles() {
   return findTests(out).filter((js) => existsSync(join(REPO_ROOT, 'test', relative(out, js).replace(/\.js$/, '.ts'))));
 }
 
-function build() {
+/** `tsc -b` over the whole repository (incremental: quick when nothing changed). */
+async function build() {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   if (!existsSync(tsc)) {
     say('test: node_modules is missing: run `npm ci` (or `npm install`) first');
     return false;
   }
   say('== build (tsc -b)');
-  const result = spawnSync(process.execPath, [tsc, '-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  return result.status === 0;
+  const code = await new Promise((resolve) => {
+    current = spawn(process.execPath, [tsc, '-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    current.once('exit', (status, signal) => resolve(status ?? signal));
+  });
+  current = null;
+  return code === 0;
 }
 
 /** One `node --test` run: spec output to the terminal, counts added to the totals. */
@@ -115,45 +130,57 @@ async function main(argv) {
     say(`usage: node scripts/test.mjs [--unit | --integration] (unknown: ${unknown.join(' ')})`);
     return 2;
   }
-  if (!build()) {
-    say('test: the build failed');
-    return 1;
+  if (only === '--unit') {
+    if (!(await build())) return buildFailed();
+    const ok = await runPhase('unit tests (workspaces)', unitTestFiles(), UNIT);
+    return finish(ok);
   }
-  let ok = true;
-  if (only !== '--integration') ok = (await runPhase('unit tests', unitTestFiles(), UNIT)) && ok;
-  if (only !== '--unit' && !interrupted) ok = (await integration()) && ok;
-  if (interrupted) say('\ntest: interrupted');
-  say(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
-  return ok && totals.failed === 0 && !interrupted ? 0 : 1;
-}
 
-async function integration() {
-  const files = integrationTestFiles();
-  if (files.length === 0) return runPhase('integration tests', files, INTEGRATION);
+  // Workspace tests may talk to Kafka and Redis as well (a store's Redis implementation, the
+  // stream's consumer adapter), so the infrastructure comes up first — while the build runs.
   const infra = await import('../infra/local/infra.mjs');
-  say('\n== local infrastructure');
-  const results = await infra.up();
-  const started = results.filter((r) => r.state === 'started').map((r) => r.service);
+  say('== local infrastructure (starting while the build runs)');
+  const infraUp = infra.up();
+  let started = [];
   try {
-    if (results.some((r) => r.state === 'failed')) {
-      say('test: the local infrastructure did not come up, so the integration tests were not run');
+    const built = await build();
+    const results = await infraUp;
+    started = results.filter((r) => r.state === 'started').map((r) => r.service);
+    if (!built) return buildFailed();
+    const infraOk = !results.some((r) => r.state === 'failed');
+    if (!infraOk) {
+      say('test: the local infrastructure did not come up: tests that need it will fail, root tests are not run');
       totals.failed += 1;
-      return false;
     }
-    if (interrupted) return false;
     const env = {
       ...process.env,
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       PROMETHEUS_URL: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
     };
-    return await runPhase('integration tests', files, INTEGRATION, env);
+    let ok = infraOk;
+    if (only !== '--integration' && !interrupted) ok = (await runPhase('unit tests (workspaces)', unitTestFiles(), UNIT, env)) && ok;
+    if (infraOk && !interrupted) {
+      ok = (await runPhase('integration and end-to-end tests (test/)', integrationTestFiles(), INTEGRATION, env)) && ok;
+    }
+    return finish(ok);
   } finally {
     if (started.length > 0) {
       say('\n== stopping what this run started');
       await infra.down(started);
     }
   }
+}
+
+function buildFailed() {
+  say('test: the build failed');
+  totals.failed += 1;
+  return 1;
+}
+
+/** The exit code; the closing summary line is printed by the caller, after any clean-up. */
+function finish(ok) {
+  return ok && totals.failed === 0 && !interrupted ? 0 : 1;
 }
 
 // Ctrl-C reaches the runner too (same process group); let it finish its report, then clean up.
@@ -164,12 +191,19 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
+main(process.argv.slice(2))
+  .catch((err) => {
     say(`test: ${err instanceof Error ? err.stack : String(err)}`);
-    process.exitCode = 1;
-  },
-);
+    totals.failed += 1;
+    return 1;
+  })
+  .then((code) => {
+    if (code === 2) {
+      process.exitCode = code;
+      return;
+    }
+    if (interrupted) say('\ntest: interrupted');
+    // Last line of the run, after the clean-up output, in the plain form CI reads.
+    say(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+    process.exitCode = code;
+  });

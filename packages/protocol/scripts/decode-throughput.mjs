@@ -10,6 +10,8 @@ const messages = Array.from({ length: 4096 }, (_, i) =>
   Buffer.from(typical.replace('u128', `u${i % 671}`).replace('m1028', `m${(i * 7) % 9066}`)),
 );
 const poison = Array.from({ length: 4096 }, (_, i) => Buffer.from(`{"label":${i % 2},"features":{"a":null}}`));
+const notJson = Array.from({ length: 4096 }, (_, i) => Buffer.from(`{"label":${i % 2},"features":{"a":nul}}`));
+const binary = Array.from({ length: 4096 }, (_, i) => Buffer.from([0x0a, 0xff, i & 0xff, 0xc3]));
 
 function run(name, messagesIn, fn) {
   let n = 0;
@@ -30,4 +32,6 @@ for (let round = 0; round < 2; round++) {
   run('tryDecodeEvent (Buffer)', messages, (b) => (tryDecodeEvent(b).ok ? 1 : 0));
   run('decodeSample (string)', [typical], (s) => decodeSample(s).label);
   run('tryDecodeSample (poison: bad_value)', poison, (b) => (tryDecodeSample(b).ok ? 1 : 0));
+  run('tryDecodeSample (poison: not_json)', notJson, (b) => (tryDecodeSample(b).ok ? 1 : 0));
+  run('tryDecodeSample (poison: bad_encoding)', binary, (b) => (tryDecodeSample(b).ok ? 1 : 0));
 }

@@ -42,6 +42,20 @@ export type ScoreEvent = MessageFields &
     readonly weight: number;
   };
 
+/** What a producer may hand to `encodeSample`: a boolean label and a missing weight (1) are fine. */
+export type SampleInput = MessageFields &
+  FeatureInput & {
+    readonly label: 0 | 1 | boolean;
+    readonly weight?: number;
+  };
+
+/** What a producer may hand to `encodeEvent`. */
+export type EventInput = MessageFields &
+  FeatureInput & {
+    readonly label?: 0 | 1 | boolean;
+    readonly weight?: number;
+  };
+
 /** A score (topic `streamlr.scores`, key = the event's key). */
 export interface Score {
   /** The event's `id`, or null when the event had none (the key is always present in the JSON). */

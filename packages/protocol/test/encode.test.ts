@@ -23,6 +23,11 @@ describe('encodeSample / encodeEvent', () => {
     assert.deepEqual(decodeSample(bytes), sample);
   });
 
+  it('takes producer-friendly input: boolean label, no weight', () => {
+    assert.equal(encodeSample({ label: true, features: { a: 1 } }).toString(), '{"label":1,"features":{"a":1}}');
+    assert.equal(encodeEvent({ x: [1] }).toString(), '{"x":[1]}');
+  });
+
   it('leaves out absent fields and the default weight', () => {
     assert.equal(encodeSample({ label: 0, x: [1, 2], weight: 1 }).toString(), '{"label":0,"x":[1,2]}');
     const event: ScoreEvent = { features: { a: 'b' }, weight: 1 };
@@ -34,6 +39,8 @@ describe('encodeSample / encodeEvent', () => {
     const nan = { label: 1, features: { amount: Number.NaN }, weight: 1 } as Sample;
     assert.throws(() => encodeSample(nan), (e: unknown) => e instanceof EncodeError && e.reason === 'non_finite' && e.field === 'features.amount');
     const unlabeled = { features: { a: 1 } } as unknown as Sample;
+    // @ts-expect-error -- the types already forbid features and x together
+    assert.throws(() => encodeSample({ label: 1, features: { a: 1 }, x: [1] }), (e: unknown) => e instanceof EncodeError && e.reason === 'bad_features');
     assert.throws(() => encodeSample(unlabeled), (e: unknown) => e instanceof EncodeError && e.reason === 'missing_label');
     assert.deepEqual(unlabeled, { features: { a: 1 } }, 'no weight filled in');
     const big = { label: 1, features: { a: 'x'.repeat(100) }, weight: 1 } as Sample;

@@ -1,5 +1,6 @@
 import {
   Kafka,
+  Partitioners,
   logLevel as KafkaLogLevel,
   type Consumer,
   type KafkaConfig,
@@ -88,7 +89,7 @@ export class KafkaTransport implements Transport {
   }
 
   producer(): StreamProducer {
-    const producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+    const producer = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
     return {
       connect: () => producer.connect(),
       disconnect: () => producer.disconnect(),
@@ -151,6 +152,8 @@ class KafkaStreamConsumer implements StreamConsumer {
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
+      // Short fetch waits keep a stop (SIGTERM) and end-to-end latency snappy; idle fetches are cheap.
+      maxWaitTimeInMs: 500,
       retry: { retries: 8 },
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {

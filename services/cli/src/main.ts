@@ -1,8 +1,11 @@
+import { SettingsError } from '@streamlr/stream';
 import { UsageError, type Command } from './command.js';
 import { produceCommand } from './commands/produce.js';
+import { trainerCommand } from './commands/trainer.js';
 
 const commands: readonly Command[] = [
   produceCommand,
+  trainerCommand,
 ];
 
 function usage(): string {
@@ -40,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SettingsError) {
       process.stderr.write(`streamlr ${name}: ${err.message}\n`);
       return 2;
     }

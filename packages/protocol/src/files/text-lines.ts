@@ -79,7 +79,12 @@ export async function* lineRecordBatches<T>(path: string, maxBytes: number, pars
     const bytes = carry === undefined ? chunk.subarray(start) : Buffer.concat([carry, chunk.subarray(start)]);
     carry = undefined;
     const lastNewline = bytes.lastIndexOf(10);
-    if (lastNewline >= 0) emitLines(bytes.subarray(0, lastNewline + 1));
+    try {
+      if (lastNewline >= 0) emitLines(bytes.subarray(0, lastNewline + 1));
+    } catch (error) {
+      if (batch.length > 0) yield batch; // the rows before a file-level failure, then the failure
+      throw error;
+    }
     const rest = bytes.subarray(lastNewline + 1);
     if (rest.length > maxBytes + 1 /* a CR */) {
       // A line too long to hold: report it once and drop its bytes up to its end.
@@ -94,6 +99,9 @@ export async function* lineRecordBatches<T>(path: string, maxBytes: number, pars
       batch = [];
     }
   }
-  if (carry !== undefined) emitLines(carry);
-  if (batch.length > 0) yield batch;
+  try {
+    if (carry !== undefined) emitLines(carry);
+  } finally {
+    if (batch.length > 0) yield batch;
+  }
 }

@@ -25,6 +25,7 @@ export class CsvRowDecoder {
   /** Index of the label column, -1 when the file has none. */
   readonly labelIndex: number;
   private readonly requireLabel: boolean;
+  private readonly maxChars: number;
 
   /** Throws `Error` with a one-line explanation when the header cannot be used (the reader adds the path). */
   constructor(header: readonly string[], options: CsvRowOptions) {
@@ -41,6 +42,7 @@ export class CsvRowDecoder {
     this.columns = header;
     this.labelIndex = header.indexOf(options.label);
     this.requireLabel = options.requireLabel;
+    this.maxChars = options.limits.maxBytes;
     if (this.labelIndex < 0 && options.requireLabel) {
       throw new Error(
         `CSV header: no label column ${JSON.stringify(options.label)} (columns: ${header.slice(0, 20).join(', ')}${header.length > 20 ? ', …' : ''})`,
@@ -71,7 +73,9 @@ export class CsvRowDecoder {
       return new DecodeError('missing_label', 'label', `empty label cell in column ${JSON.stringify(columns[labelIndex])}`);
     }
     const features: Record<string, FeatureValue> = {};
+    let chars = 0;
     for (let i = 0; i < cells.length; i++) {
+      chars += cells[i]!.length;
       if (i === labelIndex) continue;
       const value = cellValue(cells[i]!);
       if (value === undefined) continue;
@@ -79,6 +83,10 @@ export class CsvRowDecoder {
         return new DecodeError('non_finite', featureField(columns[i]!), `expected a finite number, got ${JSON.stringify(cells[i]!.slice(0, 40))}`);
       }
       features[columns[i]!] = value;
+    }
+    // Characters, not bytes: close enough for a bound that exists to stop runaway rows.
+    if (chars > this.maxChars) {
+      return new DecodeError('oversize', undefined, `row has ${chars} characters, more than the limit of ${this.maxChars}`);
     }
     return label === undefined ? { features, weight: 1 } : { label, features, weight: 1 };
   }
