@@ -43,7 +43,7 @@ export function helpText(parts: HelpParts): string {
 
 /** A failure the user can act on, printed as one line (exit 1). */
 export class CommandError extends Error {
-  override readonly name = 'CommandError';
+  override readonly name: string = 'CommandError';
   readonly retriable: boolean;
   constructor(message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -1,9 +1,13 @@
 import { SettingsError } from '@streamlr/stream';
 import { UsageError, type Command } from './command.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { produceCommand } from './commands/produce.js';
+import { trainCommand } from './commands/train.js';
 import { trainerCommand } from './commands/trainer.js';
 
 const commands: readonly Command[] = [
+  trainCommand,
+  evaluateCommand,
   produceCommand,
   trainerCommand,
 ];
