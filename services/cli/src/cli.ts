@@ -72,6 +72,7 @@ export async function guarded(name: string, body: () => Promise<number>): Promis
     return await body();
   } catch (error) {
     if (error instanceof UsageError) throw error;
+    if (error instanceof SettingsError) throw new UsageError(error.message);
     process.stderr.write(`streamlr ${name}: ${oneLine(error)}\n`);
     return 1;
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, constants, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { crc32c, inspectSnapshot, SnapshotError, type SnapshotHeader } from '@streamlr/model';
 import type { VersionMeta } from '@streamlr/store';
 import { CommandError } from './cli.js';
@@ -124,6 +125,15 @@ export async function readModelFile(path: string): Promise<DecodedModelFile> {
     throw new ModelFileError(path, `cannot read: ${(cause as Error).message}`, { cause });
   }
   return decodeModelFile(path, bytes);
+}
+
+/** Fails early (before long work) when `path` cannot be written: its directory is missing or read-only. */
+export async function assertWritable(path: string): Promise<void> {
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (cause) {
+    throw new ModelFileError(path, `cannot write: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** Writes the file atomically (a temporary file renamed over the target): never half a model. */

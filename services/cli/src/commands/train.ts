@@ -15,7 +15,7 @@ import { CommandError, guarded, helpText, interruptFlag, parseFlags } from '../c
 import type { Command } from '../command.js';
 import { describeLearnerOptions, LEARNER_SETTINGS, learnerOptionsFrom } from '../learner-settings.js';
 import { snapshotBlobs, vectorize } from '../logistic.js';
-import { writeModelFile, type ModelFileMeta } from '../model-file.js';
+import { assertWritable, writeModelFile, type ModelFileMeta } from '../model-file.js';
 import { BadRows, countRows, DATA_SETTINGS, recordFormat } from '../records.js';
 import { formatBytes, formatMetric, jsonLine } from '../format.js';
 
@@ -135,6 +135,7 @@ async function train(argv: readonly string[]): Promise<number> {
   const format = recordFormat(flags.data, flags.format);
   const name = flags.name ?? (basename(flags.out, extname(flags.out)) || 'model');
   const started = performance.now();
+  await assertWritable(flags.out);
   const rows = await countRows(flags.data, format);
   const progress = createProgress({ total: rows * flags.epochs, label: 'train' });
   const bad = new BadRows(basename(flags.data), 'train');
