@@ -1,6 +1,7 @@
 import { SettingsError } from '@streamlr/stream';
 import { UsageError, type Command } from './command.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { modelCommand } from './commands/model.js';
 import { produceCommand } from './commands/produce.js';
 import { trainCommand } from './commands/train.js';
 import { trainerCommand } from './commands/trainer.js';
@@ -9,6 +10,7 @@ const commands: readonly Command[] = [
   trainCommand,
   evaluateCommand,
   produceCommand,
+  modelCommand,
   trainerCommand,
 ];
 
