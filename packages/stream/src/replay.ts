@@ -42,6 +42,8 @@ export interface ReplayOptions {
   readonly extra?: Readonly<Record<string, unknown>>;
   /** Attempts for a publish that fails with a retriable store error; default 5. */
   readonly publishAttempts?: number;
+  /** Aborting stops reading and publishes nothing (the promise rejects with a StreamError). */
+  readonly signal?: AbortSignal;
   readonly now?: () => number;
 }
 
@@ -252,6 +254,8 @@ export async function replay<S>(parts: ReplayParts<S>, options: ReplayOptions): 
   const finished = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
   });
+  // Awaited below; until then a rejection (abort, crash) must not count as unhandled.
+  finished.catch(() => undefined);
 
   const eachBatch = async (batch: BatchContext): Promise<void> => {
     const key = partitionKey(batch.topic, batch.partition);
@@ -285,6 +289,9 @@ export async function replay<S>(parts: ReplayParts<S>, options: ReplayOptions): 
     }
   };
 
+  const onAbort = (): void => settle.reject(new StreamError(`replay of '${options.topic}' stopped before the end: nothing published`));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
   if (pending()) {
     await consumer.connect();
     try {
@@ -309,10 +316,12 @@ export async function replay<S>(parts: ReplayParts<S>, options: ReplayOptions): 
       });
       await finished;
     } finally {
+      options.signal?.removeEventListener('abort', onAbort);
       await consumer.stop().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
     }
   }
+  if (options.signal?.aborted === true) await finished;
   noteEpochs();
 
   const offsets: Record<string, string> = {};

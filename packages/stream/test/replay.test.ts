@@ -131,3 +131,16 @@ describe('replay on the in-memory transport', () => {
     await assert.rejects(run(new MemoryBroker(), store, { groupId: '' }).result, /groupId/);
   });
 });
+
+describe('replay stopped', () => {
+  it('publishes nothing when aborted', async () => {
+    const broker = new MemoryBroker();
+    broker.createTopic(TOPIC, 1);
+    fill(broker, 0, 50);
+    const store = new MemoryModelStore();
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(run(broker, store, { signal: controller.signal }).result, /stopped before the end: nothing published/);
+    assert.equal(await store.latestVersion('replayed'), null);
+  });
+});

@@ -3,6 +3,7 @@ import { UsageError, type Command } from './command.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { modelCommand } from './commands/model.js';
 import { produceCommand } from './commands/produce.js';
+import { replayCommand } from './commands/replay.js';
 import { trainCommand } from './commands/train.js';
 import { trainerCommand } from './commands/trainer.js';
 
@@ -10,6 +11,7 @@ const commands: readonly Command[] = [
   trainCommand,
   evaluateCommand,
   produceCommand,
+  replayCommand,
   modelCommand,
   trainerCommand,
 ];
