@@ -53,7 +53,8 @@ export const produceCommand: Command = {
 async function produce(argv: readonly string[]): Promise<number> {
   const flags = parseFlags(PRODUCE_SETTINGS, argv);
   const format = recordFormat(flags.data, flags.format);
-  const transport = new KafkaTransport(kafkaOptions(flags));
+  // Fewer client retries than a service: an unreachable broker is reported in seconds, not a minute.
+  const transport = new KafkaTransport({ ...kafkaOptions(flags), retries: 4 });
   const rows = await countRows(flags.data, format);
   const total = flags.limit === undefined ? rows : Math.min(rows, flags.limit);
   // Open the file before connecting: a missing file fails at once, not after the broker handshake.

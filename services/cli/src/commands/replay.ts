@@ -10,7 +10,7 @@ import {
   type ReplayStart,
   type SettingSpecs,
 } from '@streamlr/stream';
-import { guarded, helpText, interruptFlag, parseFlags, parseTime } from '../cli.js';
+import { CommandError, guarded, helpText, interruptFlag, parseFlags, parseTime } from '../cli.js';
 import { UsageError, type Command } from '../command.js';
 import { formatMetric, jsonLine } from '../format.js';
 import { describeLearnerOptions, LEARNER_SETTINGS, learnerOptionsFrom } from '../learner-settings.js';
@@ -71,7 +71,9 @@ async function replayCli(argv: readonly string[]): Promise<number> {
   if (from.kind === 'timestamp' && until !== undefined && until <= from.timestamp) {
     throw new UsageError('--until-timestamp: must be after --from-timestamp');
   }
-  const transport = new KafkaTransport(kafkaOptions(flags));
+  // Fewer client retries than a service: an unreachable broker is reported in seconds, not a minute.
+  const transport = new KafkaTransport({ ...kafkaOptions(flags), retries: 4 });
+  await assertTopicExists(transport, flags.topic);
   const store = openStore(flags, flags.keep);
   const learner = new LogisticStreamLearner(options);
   const groupId = replayGroupId(model, Date.now(), randomBytes(3).toString('hex'));
@@ -167,5 +169,17 @@ async function replayCli(argv: readonly string[]): Promise<number> {
     clearInterval(watch);
     interrupt.dispose();
     await store.close().catch(() => undefined);
+  }
+}
+
+/** kafkajs retries metadata of an unknown topic for a minute; asking for the topic list first fails at once. */
+async function assertTopicExists(transport: KafkaTransport, topic: string): Promise<void> {
+  const admin = transport.kafka.admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) throw new CommandError(`topic '${topic}' does not exist`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
