@@ -14,7 +14,6 @@
  */
 import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import type { FtrlOptions } from './options.js';
-import type { SparseVector } from './sparse-vector.js';
 
 export class Ftrl implements Optimizer {
   readonly name = 'ftrl' as const;
@@ -46,23 +45,8 @@ export class Ftrl implements Optimizer {
     return ftrlWeight(this.z[j]!, this.n[j]!, this.alpha, this.beta, this.l1, this.l2);
   }
 
-  margin(x: SparseVector, scale: Float64Array | null): number {
-    const { z, n, alpha, beta, l1, l2 } = this;
-    const indices = x.indices;
-    const values = x.values;
-    let sum = 0;
-    for (let k = 0, nnz = x.nnz; k < nnz; k++) {
-      const j = indices[k]!;
-      const zj = z[j]!;
-      if (zj <= l1 && zj >= -l1) continue; // w_j = 0 (also covers never-touched slots)
-      const weight = ftrlWeight(zj, n[j]!, alpha, beta, l1, l2);
-      sum += scale === null ? weight * values[k]! : (weight / scale[j]!) * values[k]!;
-    }
-    return sum + this.bias;
-  }
-
-  prepareMargin(x: SparseVector, scale: Float64Array | null): number {
-    return this.margin(x, scale);
+  prepareWeight(j: number): number {
+    return ftrlWeight(this.z[j]!, this.n[j]!, this.alpha, this.beta, this.l1, this.l2);
   }
 
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, _t: number): void {

@@ -9,7 +9,7 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { RmsScaler } from './normalizer.js';
+import { FeatureScaler } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
@@ -48,8 +48,8 @@ export interface LearnerState {
   readonly samplesSeen: number;
   readonly steps: number;
   readonly optimizer: OptimizerState;
-  /** Per-slot RMS scale and occurrence counts (absent with normalization 'none'). */
-  readonly scaler: { readonly scale: Float64Array; readonly count: Float64Array } | null;
+  /** Per-slot scaler statistics (see FeatureScaler; null with normalization 'none'). */
+  readonly scaler: { readonly count: Float64Array; readonly location: Float64Array; readonly spread: Float64Array } | null;
 }
 
 export class LogisticRegression {
@@ -57,7 +57,7 @@ export class LogisticRegression {
   /** Number of weight slots, 2^bits. */
   readonly slots: number;
   private readonly optimizer: Optimizer;
-  private readonly scaler: RmsScaler | null;
+  private readonly scaler: FeatureScaler | null;
   private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
@@ -68,7 +68,8 @@ export class LogisticRegression {
     this.options = resolveLearnerOptions(options);
     this.slots = slotCount(this.options.featureSpace);
     this.optimizer = makeOptimizer(this.options, this.slots);
-    this.scaler = this.options.normalization === 'rms' ? new RmsScaler(this.slots) : null;
+    const mode = this.options.normalization;
+    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, this.slots);
   }
 
   /** Samples learned so far (a mini-batch of B counts B). */
@@ -85,14 +86,17 @@ export class LogisticRegression {
     return this.optimizer.bias;
   }
 
-  /** w·x + b. O(nnz(x)), pure. */
+  /**
+   * w·x + b = Σ_k w_{i_k}·(x_k − c_{i_k}) + b in raw space (w_j = w̃_j/s_j), summed in entry
+   * order with the bias last, exactly as ServingModel does. O(nnz(x)), pure.
+   */
   margin(x: SparseVector): number {
-    return this.optimizer.margin(x, this.scaler === null ? null : this.scaler.scale);
+    return this.computeMargin(x, false);
   }
 
   /** P(y = 1 | x). O(nnz(x)), pure. */
   predictProba(x: SparseVector): number {
-    return sigmoid(this.optimizer.margin(x, this.scaler === null ? null : this.scaler.scale));
+    return sigmoid(this.computeMargin(x, false));
   }
 
   /**
@@ -103,9 +107,9 @@ export class LogisticRegression {
   learn(x: SparseVector, y: 0 | 1, weight = 1): number {
     if (y !== 0 && y !== 1) throw new SampleError('label', y, '0 or 1');
     if (!(weight >= 0) || weight === Infinity) throw new SampleError('weight', weight, 'a finite number ≥ 0');
+    const p = sigmoid(this.computeMargin(x, true));
+    // The scaler is updated after predicting, so learn() returns exactly predictProba(x).
     const scaler = this.scaler;
-    const p = sigmoid(this.optimizer.prepareMargin(x, scaler === null ? null : scaler.scale));
-    // The scale is updated after predicting, so learn() returns exactly predictProba(x).
     if (scaler !== null) scaler.observe(x);
     const g = (p - y) * weight;
     const nnz = x.nnz;
@@ -116,15 +120,27 @@ export class LogisticRegression {
     if (scaler === null) {
       for (let k = 0; k < nnz; k++) grads[k] = clip(g * values[k]!);
     } else {
-      const scale = scaler.scale;
-      for (let k = 0; k < nnz; k++) {
-        const v = values[k]!;
-        grads[k] = v === 0 ? 0 : clip(g * (v / scale[indices[k]!]!));
-      }
+      for (let k = 0; k < nnz; k++) grads[k] = clip(g * scaler.normalize(indices[k]!, values[k]!));
     }
     this.seen++;
     this.optimizer.step(indices, grads, nnz, g, ++this.stepCount);
     return p;
+  }
+
+  /** The margin; with `prepare`, x's coordinates' lazy state is stored first (same value). */
+  private computeMargin(x: SparseVector, prepare: boolean): number {
+    const opt = this.optimizer;
+    const scaler = this.scaler;
+    const indices = x.indices;
+    const values = x.values;
+    let z = 0;
+    for (let k = 0, nnz = x.nnz; k < nnz; k++) {
+      const j = indices[k]!;
+      const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+      if (w === 0) continue;
+      z += scaler === null ? w * values[k]! : (w / scaler.scale(j)) * (values[k]! - scaler.center(j));
+    }
+    return z + opt.bias;
   }
 
   /**
@@ -147,7 +163,7 @@ export class LogisticRegression {
     let loss = 0;
     for (let s = 0; s < size; s++) {
       const { x, y } = batch[s]!;
-      const p = sigmoid(this.optimizer.prepareMargin(x, scaler === null ? null : scaler.scale));
+      const p = sigmoid(this.computeMargin(x, true));
       probs[s] = p;
       loss += logLoss(p, y);
     }
@@ -160,10 +176,9 @@ export class LogisticRegression {
       const g = ((probs[s]! - y) * weight) / size;
       biasGradient += g;
       for (let k = 0; k < x.nnz; k++) {
-        const v = x.values[k]!;
-        if (v === 0) continue;
         const j = x.indices[k]!;
-        grad.add(j, g * (scaler === null ? v : v / scaler.scale[j]!));
+        const v = x.values[k]!;
+        grad.add(j, g * (scaler === null ? v : scaler.normalize(j, v)));
       }
     }
     const values = grad.values;
@@ -173,11 +188,24 @@ export class LogisticRegression {
     return loss / size;
   }
 
-  /** Raw-space weight of `slot` (what serving uses: w̃/s with normalisation). O(1). */
+  /** Raw-space weight w_j = w̃_j/s_j of `slot` (what serving uses). O(1). */
   weight(slot: number): number {
     const w = this.optimizer.weight(slot);
     if (w === 0 || this.scaler === null) return w;
-    return w / this.scaler.scale[slot]!;
+    return w / this.scaler.scale(slot);
+  }
+
+  /** Centre c_j of `slot` (0 unless normalization 'standard' centres it). O(1). */
+  center(slot: number): number {
+    return this.scaler === null ? 0 : this.scaler.center(slot);
+  }
+
+  /** All centres (O(m), allocates), or null when no slot can be centred. */
+  centers(): Float64Array | null {
+    if (this.scaler === null || this.scaler.mode !== 'standard') return null;
+    const out = new Float64Array(this.slots);
+    for (let j = 0; j < out.length; j++) out[j] = this.scaler.center(j);
+    return out;
   }
 
   /** All raw-space weights (O(m), allocates): the serving model's weight vector. */
@@ -210,7 +238,7 @@ export class LogisticRegression {
       samplesSeen: this.seen,
       steps: this.stepCount,
       optimizer: this.optimizer.state(),
-      scaler: this.scaler === null ? null : { scale: this.scaler.scale, count: this.scaler.count },
+      scaler: this.scaler === null ? null : { count: this.scaler.count, location: this.scaler.location, spread: this.scaler.spread },
     };
   }
 
@@ -219,9 +247,10 @@ export class LogisticRegression {
     const learner = new LogisticRegression(state.options);
     learner.optimizer.restore(state.optimizer);
     if (learner.scaler !== null) {
-      if (state.scaler === null) throw new RangeError('learner state has no scaler but normalization is rms');
-      copyExact('scale', learner.scaler.scale, state.scaler.scale);
+      if (state.scaler === null) throw new RangeError(`learner state has no scaler but normalization is ${learner.options.normalization}`);
       copyExact('count', learner.scaler.count, state.scaler.count);
+      copyExact('location', learner.scaler.location, state.scaler.location);
+      copyExact('spread', learner.scaler.spread, state.scaler.spread);
     }
     if (!Number.isSafeInteger(state.samplesSeen) || state.samplesSeen < 0) throw new RangeError(`bad samplesSeen ${state.samplesSeen}`);
     if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new RangeError(`bad steps ${state.steps}`);
