@@ -89,3 +89,12 @@ test('FeatureNames keeps a bounded slot → name dictionary and ranks weights', 
 test('murmur3 of the name is the numeric slot (documented contract)', () => {
   assert.equal(featureSlot('amount', { bits: 24, seed: 42 }), murmur3String('amount', 42) & (2 ** 24 - 1));
 });
+
+test('SparseVector rejects non-finite values and saturates colliding sums', () => {
+  const v = new SparseVector();
+  assert.throws(() => v.add(3, Infinity), FeatureError);
+  assert.throws(() => v.add(3, NaN), FeatureError);
+  v.add(1, 1.7e308);
+  v.add(1, 1.7e308);
+  assert.equal(v.get(1), Number.MAX_VALUE);
+});
