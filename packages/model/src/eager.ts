@@ -15,8 +15,7 @@ import { ADAGRAD_EPSILON } from './adagrad.js';
 import { slotCount } from './features.js';
 import { ftrlWeight } from './ftrl.js';
 import { sigmoid } from './loss.js';
-import { GRADIENT_LIMIT } from './logistic-regression.js';
-import { FeatureScaler } from './normalizer.js';
+import { FeatureScaler, clipGradient } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import type { SparseVector } from './sparse-vector.js';
@@ -58,7 +57,7 @@ export class EagerReferenceLearner {
   weight(slot: number): number {
     const w = this.w[slot]!;
     if (w === 0 || this.scaler === null) return w;
-    return w / this.scaler.scale(slot);
+    return w * this.scaler.inverseScales[slot]!;
   }
 
   predictProba(x: SparseVector): number {
@@ -67,7 +66,7 @@ export class EagerReferenceLearner {
       const j = x.indices[k]!;
       const w = this.w[j]!;
       if (w === 0) continue;
-      z += this.scaler === null ? w * x.values[k]! : (w / this.scaler.scale(j)) * (x.values[k]! - this.scaler.center(j));
+      z += this.scaler === null ? w * x.values[k]! : w * this.scaler.inverseScales[j]! * (x.values[k]! - this.scaler.center(j));
     }
     return sigmoid(z + this.b);
   }
@@ -82,7 +81,7 @@ export class EagerReferenceLearner {
     for (let k = 0; k < x.nnz; k++) {
       const v = x.values[k]!;
       const xt = this.scaler === null ? v : this.scaler.normalize(x.indices[k]!, v);
-      grads.push(Math.max(-GRADIENT_LIMIT, Math.min(GRADIENT_LIMIT, g * xt)));
+      grads.push(clipGradient(g * xt));
     }
     if (o.name === 'ftrl') {
       this.ftrlStep(x, grads, g);

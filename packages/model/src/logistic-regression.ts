@@ -9,18 +9,13 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { FeatureScaler } from './normalizer.js';
+import { FeatureScaler, clipGradient } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
 import { SparseVector } from './sparse-vector.js';
 
-/**
- * Per-coordinate gradients are clipped to ±1e30. Sane data never gets near it (|x̃| is at most
- * √(occurrences) with normalisation); it keeps every optimizer's state finite under adversarial
- * input such as 1e300 with normalization 'none' (AdaGrad's and FTRL's sums of g² stay < 1e308).
- */
-export const GRADIENT_LIMIT = 1e30;
+export { GRADIENT_LIMIT } from './normalizer.js';
 
 /** A labeled sparse sample. */
 export interface LabeledVector {
@@ -57,7 +52,7 @@ export class LogisticRegression {
   /** Number of weight slots, 2^bits. */
   readonly slots: number;
   private readonly optimizer: Optimizer;
-  private readonly scaler: FeatureScaler | null;
+  private scaler: FeatureScaler | null;
   private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
@@ -110,35 +105,53 @@ export class LogisticRegression {
     const p = sigmoid(this.computeMargin(x, true));
     // The scaler is updated after predicting, so learn() returns exactly predictProba(x).
     const scaler = this.scaler;
-    if (scaler !== null) scaler.observe(x);
     const g = (p - y) * weight;
     const nnz = x.nnz;
     if (this.gradients.length < nnz) this.gradients = new Float64Array(Math.max(nnz, this.gradients.length * 2));
     const grads = this.gradients;
-    const indices = x.indices;
-    const values = x.values;
     if (scaler === null) {
-      for (let k = 0; k < nnz; k++) grads[k] = clip(g * values[k]!);
+      const values = x.values;
+      for (let k = 0; k < nnz; k++) grads[k] = clipGradient(g * values[k]!);
     } else {
-      for (let k = 0; k < nnz; k++) grads[k] = clip(g * scaler.normalize(indices[k]!, values[k]!));
+      scaler.observeGradients(x, g, grads);
     }
     this.seen++;
-    this.optimizer.step(indices, grads, nnz, g, ++this.stepCount);
+    this.optimizer.step(x.indices, grads, nnz, g, ++this.stepCount);
     return p;
   }
 
-  /** The margin; with `prepare`, x's coordinates' lazy state is stored first (same value). */
+  /**
+   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b; with `prepare`, each coordinate's lazy state
+   * is stored first (same value). One loop per normalisation mode, no per-feature mode test.
+   */
   private computeMargin(x: SparseVector, prepare: boolean): number {
     const opt = this.optimizer;
     const scaler = this.scaler;
     const indices = x.indices;
     const values = x.values;
+    const nnz = x.nnz;
     let z = 0;
-    for (let k = 0, nnz = x.nnz; k < nnz; k++) {
-      const j = indices[k]!;
-      const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-      if (w === 0) continue;
-      z += scaler === null ? w * values[k]! : (w / scaler.scale(j)) * (values[k]! - scaler.center(j));
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+        if (w !== 0) z += w * values[k]!;
+      }
+    } else if (scaler.centers === null) {
+      const inv = scaler.inverseScales;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+        if (w !== 0) z += w * inv[j]! * values[k]!;
+      }
+    } else {
+      const inv = scaler.inverseScales;
+      const centers = scaler.centers;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+        if (w !== 0) z += w * inv[j]! * (values[k]! - centers[j]!);
+      }
     }
     return z + opt.bias;
   }
@@ -182,17 +195,17 @@ export class LogisticRegression {
       }
     }
     const values = grad.values;
-    for (let k = 0; k < grad.nnz; k++) values[k] = clip(values[k]!);
+    for (let k = 0; k < grad.nnz; k++) values[k] = clipGradient(values[k]!);
     this.seen += size;
     this.optimizer.step(grad.indices, values, grad.nnz, biasGradient, ++this.stepCount);
     return loss / size;
   }
 
-  /** Raw-space weight w_j = w̃_j/s_j of `slot` (what serving uses). O(1). */
+  /** Raw-space weight w_j = w̃_j·(1/s_j) of `slot` (what serving uses). O(1). */
   weight(slot: number): number {
     const w = this.optimizer.weight(slot);
     if (w === 0 || this.scaler === null) return w;
-    return w / this.scaler.scale(slot);
+    return w * this.scaler.inverseScales[slot]!;
   }
 
   /** Centre c_j of `slot` (0 unless normalization 'standard' centres it). O(1). */
@@ -247,10 +260,16 @@ export class LogisticRegression {
     const learner = new LogisticRegression(state.options);
     learner.optimizer.restore(state.optimizer);
     if (learner.scaler !== null) {
-      if (state.scaler === null) throw new RangeError(`learner state has no scaler but normalization is ${learner.options.normalization}`);
-      copyExact('count', learner.scaler.count, state.scaler.count);
-      copyExact('location', learner.scaler.location, state.scaler.location);
-      copyExact('spread', learner.scaler.spread, state.scaler.spread);
+      const s = state.scaler;
+      if (s === null) throw new RangeError(`learner state has no scaler but normalization is ${learner.options.normalization}`);
+      copyExact('count', learner.scaler.count, s.count);
+      copyExact('location', learner.scaler.location, s.location);
+      copyExact('spread', learner.scaler.spread, s.spread);
+      learner.scaler = new FeatureScaler(learner.scaler.mode, learner.slots, {
+        count: learner.scaler.count,
+        location: learner.scaler.location,
+        spread: learner.scaler.spread,
+      });
     }
     if (!Number.isSafeInteger(state.samplesSeen) || state.samplesSeen < 0) throw new RangeError(`bad samplesSeen ${state.samplesSeen}`);
     if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new RangeError(`bad steps ${state.steps}`);
@@ -275,10 +294,6 @@ function makeOptimizer(options: LearnerOptions, size: number): Optimizer {
     case 'ftrl':
       return new Ftrl(size, o);
   }
-}
-
-function clip(g: number): number {
-  return g > GRADIENT_LIMIT ? GRADIENT_LIMIT : g < -GRADIENT_LIMIT ? -GRADIENT_LIMIT : g;
 }
 
 function copyExact(name: string, target: Float64Array, source: Float64Array): void {

@@ -40,7 +40,24 @@ export type Normalization = 'standard' | 'rms' | 'none';
  */
 export const MIN_SCALE = 1e-100;
 
-/** Per-slot scaling statistics; `center`/`scale` give c_j and s_j of the current state. */
+/**
+ * Per-coordinate gradients are clipped to ±1e30. Sane data never gets near it (with scaling,
+ * |x̂| ≤ √(occurrences)); it keeps every optimizer's state finite under adversarial input such
+ * as 1e300 with normalization 'none' (AdaGrad's and FTRL's sums of g² stay below 1e308).
+ */
+export const GRADIENT_LIMIT = 1e30;
+
+/** Clips a per-coordinate gradient to ±GRADIENT_LIMIT (NaN, impossible in practice, → 0). */
+export function clipGradient(g: number): number {
+  return g > GRADIENT_LIMIT ? GRADIENT_LIMIT : g < -GRADIENT_LIMIT ? -GRADIENT_LIMIT : g === g ? g : 0;
+}
+
+type ScalerStatistics = { readonly count: Float64Array; readonly location: Float64Array; readonly spread: Float64Array };
+
+/**
+ * Per-slot scaling statistics, plus two derived arrays kept in step with them so the hot loops
+ * read c_j and 1/s_j directly: `centers` (standard mode only) and `inverseScales`.
+ */
 export class FeatureScaler {
   readonly mode: 'standard' | 'rms';
   /** n_j: values seen in slot j (standard: all present values; rms: non-zero values). */
@@ -49,52 +66,91 @@ export class FeatureScaler {
   readonly location: Float64Array;
   /** standard: running standard deviation σ_j (population). rms: unused (length 0). */
   readonly spread: Float64Array;
+  /** c_j (standard mode; null in rms mode, where every centre is 0). Derived. */
+  readonly centers: Float64Array | null;
+  /** 1/s_j, 0 for a never-seen slot. Derived. */
+  readonly inverseScales: Float64Array;
 
-  /** A fresh scaler of `size` slots, or a view over existing statistics arrays. */
-  constructor(
-    mode: 'standard' | 'rms',
-    size: number,
-    arrays?: { readonly count: Float64Array; readonly location: Float64Array; readonly spread: Float64Array },
-  ) {
+  /** A fresh scaler of `size` slots, or one over existing statistics (derived arrays rebuilt). */
+  constructor(mode: 'standard' | 'rms', size: number, statistics?: ScalerStatistics) {
     this.mode = mode;
-    this.count = arrays?.count ?? new Float64Array(size);
-    this.location = arrays?.location ?? new Float64Array(size);
-    this.spread = arrays?.spread ?? new Float64Array(mode === 'standard' ? size : 0);
+    this.count = statistics?.count ?? new Float64Array(size);
+    this.location = statistics?.location ?? new Float64Array(size);
+    this.spread = statistics?.spread ?? new Float64Array(mode === 'standard' ? size : 0);
+    this.centers = mode === 'standard' ? new Float64Array(size) : null;
+    this.inverseScales = new Float64Array(size);
+    if (statistics !== undefined) for (let j = 0; j < size; j++) this.refresh(j);
   }
 
   /** c_j. */
   center(j: number): number {
-    if (this.mode === 'rms') return 0;
-    return this.spread[j]! > 0 ? this.location[j]! : 0;
+    return this.centers === null ? 0 : this.centers[j]!;
   }
 
-  /** s_j (≥ MIN_SCALE once the slot has been seen; 0 for a never-seen slot). */
+  /** s_j (≥ MIN_SCALE once the slot has been seen; Infinity for a never-seen slot). */
   scale(j: number): number {
-    if (this.mode === 'rms') return this.location[j]!;
-    const sd = this.spread[j]!;
-    if (sd > 0) return sd > MIN_SCALE ? sd : MIN_SCALE;
-    if (this.count[j] === 0) return 0;
-    const a = Math.abs(this.location[j]!);
-    return a > MIN_SCALE ? a : MIN_SCALE;
+    return 1 / this.inverseScales[j]!;
   }
 
-  /** x̂ = (x − c_j)/s_j, computed so that no intermediate overflows. 0 for a never-seen slot. */
+  /** x̂ = (x − c_j)/s_j for slot j (0 for a never-seen slot), without intermediate overflow. */
   normalize(j: number, x: number): number {
-    if (this.mode === 'rms') {
-      const s = this.location[j]!;
-      return x === 0 || s === 0 ? 0 : x / s;
-    }
-    const s = this.scale(j);
-    if (s === 0) return 0;
-    const c = this.center(j);
+    const inv = this.inverseScales[j]!;
+    if (this.centers === null) return x * inv;
+    const c = this.centers[j]!;
     const d = x - c;
-    return d - d === 0 ? d / s : (0.5 * x - 0.5 * c) / (0.5 * s);
+    return d - d === 0 ? d * inv : (0.5 * x - 0.5 * c) * inv * 2;
   }
 
   /** Folds the values of `x` into their slots' statistics. O(nnz). */
   observe(x: SparseVector): void {
     if (this.mode === 'rms') this.observeRms(x);
     else this.observeStandard(x);
+  }
+
+  /**
+   * `observe(x)`, then `out[k] = clip(g · x̂_k)` with the updated statistics: the per-coordinate
+   * loss gradients of a sample whose ∂L/∂z is g. One pass over x.
+   */
+  observeGradients(x: SparseVector, g: number, out: Float64Array): void {
+    this.observe(x);
+    const indices = x.indices;
+    const values = x.values;
+    const inv = this.inverseScales;
+    const centers = this.centers;
+    for (let k = 0, nnz = x.nnz; k < nnz; k++) {
+      const j = indices[k]!;
+      let xh: number;
+      if (centers === null) {
+        xh = values[k]! * inv[j]!;
+      } else {
+        const d = values[k]! - centers[j]!;
+        xh = d - d === 0 ? d * inv[j]! : this.normalize(j, values[k]!);
+      }
+      out[k] = clipGradient(g * xh);
+    }
+  }
+
+  /** Recomputes the derived c_j and 1/s_j of slot j from its statistics. */
+  private refresh(j: number): void {
+    if (this.count[j] === 0) {
+      this.inverseScales[j] = 0;
+      if (this.centers !== null) this.centers[j] = 0;
+      return;
+    }
+    if (this.mode === 'rms') {
+      const s = this.location[j]!;
+      this.inverseScales[j] = s === 0 ? 0 : 1 / s;
+      return;
+    }
+    const sd = this.spread[j]!;
+    if (sd > 0) {
+      this.centers![j] = this.location[j]!;
+      this.inverseScales[j] = 1 / (sd > MIN_SCALE ? sd : MIN_SCALE);
+    } else {
+      const a = Math.abs(this.location[j]!);
+      this.centers![j] = 0;
+      this.inverseScales[j] = 1 / (a > MIN_SCALE ? a : MIN_SCALE);
+    }
   }
 
   private observeStandard(x: SparseVector): void {
@@ -110,6 +166,7 @@ export class FeatureScaler {
       count[j] = n;
       if (n === 1) {
         mean[j] = v;
+        this.refresh(j);
         continue;
       }
       // Welford: μ' = μ + d/n, σ'² = ((n−1)/n)(σ² + d²/n), d = v − μ, n the new count; in
@@ -118,8 +175,11 @@ export class FeatureScaler {
       const dh = 0.5 * v - 0.5 * mu;
       const s = sd[j]!;
       if (dh === 0) {
-        if (s > 0) sd[j] = s * Math.sqrt((n - 1) / n); // one-hot slots stay exactly σ = 0
-        continue;
+        if (s > 0) {
+          sd[j] = s * Math.sqrt((n - 1) / n);
+          this.refresh(j);
+        }
+        continue; // one-hot slots: nothing changes, σ stays exactly 0
       }
       mean[j] = mu + (dh / n) * 2;
       const sh = 0.5 * s;
@@ -129,6 +189,7 @@ export class FeatureScaler {
       const rd = adh / m;
       const next = 2 * m * Math.sqrt(((n - 1) / n) * (rs * rs + (rd * rd) / n));
       sd[j] = next < Number.MAX_VALUE ? next : Number.MAX_VALUE;
+      this.refresh(j);
     }
   }
 
@@ -147,14 +208,15 @@ export class FeatureScaler {
       if (a === s) continue; // e.g. every one-hot value after the first
       if (s === 0) {
         scale[j] = a > MIN_SCALE ? a : MIN_SCALE;
-        continue;
+      } else {
+        // s' = sqrt((s²(n−1) + a²)/n), relative to max(s, a) so it cannot overflow.
+        const m = a > s ? a : s;
+        const rs = s / m;
+        const ra = a / m;
+        const next = m * Math.sqrt((rs * rs * (n - 1) + ra * ra) / n);
+        scale[j] = next > MIN_SCALE ? next : MIN_SCALE;
       }
-      // s' = sqrt((s²(n−1) + a²)/n), relative to max(s, a) so it cannot overflow.
-      const m = a > s ? a : s;
-      const rs = s / m;
-      const ra = a / m;
-      const next = m * Math.sqrt((rs * rs * (n - 1) + ra * ra) / n);
-      scale[j] = next > MIN_SCALE ? next : MIN_SCALE;
+      this.refresh(j);
     }
   }
 }
