@@ -5,6 +5,7 @@ import {
   OptionError,
   resolveLearnerOptions,
   type LearnerOptions,
+  type Normalization,
   type OptimizerName,
   type OptimizerOptionsInput,
   type ScheduleSpec,
@@ -19,6 +20,8 @@ import { SettingsError, type SettingSpecs, type Settings } from '@streamlr/strea
  */
 
 const d = DEFAULT_OPTIMIZER_OPTIONS;
+/** The model's Normalization values (a type only there): the compiler checks this list against it. */
+const NORMALIZATIONS = ['standard', 'rms', 'none'] as const satisfies readonly Normalization[];
 const describeRate = (spec: ScheduleSpec): string =>
   typeof spec === 'number' ? `${spec}` : spec.kind === 'constant' ? `${spec.eta}` : `${spec.eta0}/t^${spec.power}`;
 
@@ -51,9 +54,9 @@ export const LEARNER_SETTINGS = {
   seed: { type: 'integer', min: 0, max: 0xffffffff, group: 'Learner', help: `feature hashing seed (default ${DEFAULT_LEARNER_OPTIONS.featureSpace.seed})` },
   normalization: {
     type: 'string',
-    choices: ['rms', 'none'],
+    choices: NORMALIZATIONS,
     group: 'Learner',
-    help: `per-slot online scaling of numeric features (default ${DEFAULT_LEARNER_OPTIONS.normalization}; none for pre-scaled data)`,
+    help: `online per-slot scaling of numeric features: standard (centred), rms, or none for pre-scaled data (default ${DEFAULT_LEARNER_OPTIONS.normalization})`,
   },
 } as const satisfies SettingSpecs;
 
@@ -104,7 +107,7 @@ export function learnerOptionsFrom(values: LearnerSettings): LearnerOptions {
         ...(values.bits === undefined ? {} : { bits: values.bits }),
         ...(values.seed === undefined ? {} : { seed: values.seed }),
       },
-      ...(values.normalization === undefined ? {} : { normalization: values.normalization as 'rms' | 'none' }),
+      ...(values.normalization === undefined ? {} : { normalization: values.normalization as Normalization }),
     });
   } catch (error) {
     if (!(error instanceof OptionError)) throw error;

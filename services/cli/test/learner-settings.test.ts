@@ -46,6 +46,6 @@ describe('learner flags → LearnerOptions', () => {
   });
 
   it('describes options as the flags that give them', () => {
-    assert.equal(describeLearnerOptions(DEFAULT_LEARNER_OPTIONS), 'optimizer=ftrl alpha=0.3 beta=0.3 l1=0 l2=1 bits=20 seed=0 normalization=rms');
+    assert.equal(describeLearnerOptions(DEFAULT_LEARNER_OPTIONS), 'optimizer=ftrl alpha=0.3 beta=0.3 l1=0 l2=1 bits=20 seed=0 normalization=standard');
   });
 });
