@@ -14,7 +14,18 @@ import {
   type SnapshotInfo,
 } from '@streamlr/model';
 import { DEFAULT_DECODE_LIMITS, tryDecodeSample, type DecodeLimits, type Sample, type ScoreEvent } from '@streamlr/protocol';
-import type { DecodeResult, ProgressiveFigures, RestoredState, SnapshotBlobs, SnapshotContext, StreamLearner, WeightFigures } from '@streamlr/stream';
+import {
+  parseSettings,
+  type DecodeResult,
+  type ProgressiveFigures,
+  type RestoredState,
+  type SettingSpecs,
+  type SnapshotBlobs,
+  type SnapshotContext,
+  type StreamLearner,
+  type WeightFigures,
+} from '@streamlr/stream';
+import { LEARNER_SETTINGS, learnerOptionsFrom } from './learner-settings.js';
 
 /**
  * Logistic regression as the CLI trains it: a sample's features → hashed sparse vector (the same
@@ -147,4 +158,21 @@ export class LogisticStreamLearner implements StreamLearner<Sample> {
     this.metrics.reset();
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
   }
+}
+
+/**
+ * The trainer service's `logistic` learner (its LearnerFactory shape): the learner flags of
+ * `argv` (see learner-settings.ts) → a LogisticStreamLearner. For `runTrainer(argv, { learners:
+ * { logistic: logisticLearnerFactory } })` in the CLI's trainer command.
+ */
+export function logisticLearnerFactory(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly learner: StreamLearner<unknown>; readonly settings: SettingSpecs; readonly describe: Record<string, unknown> } {
+  const options = learnerOptionsFrom(parseSettings(LEARNER_SETTINGS, argv, env).values);
+  return {
+    learner: new LogisticStreamLearner(options) as StreamLearner<unknown>,
+    settings: LEARNER_SETTINGS,
+    describe: { learner: 'logistic', options },
+  };
 }
