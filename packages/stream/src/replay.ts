@@ -277,6 +277,9 @@ export async function replay<S>(parts: ReplayParts<S>, options: ReplayOptions): 
       batch.resolveOffset(envelopes[envelopes.length - 1]!.record.offset);
       if (handled > 0) events?.progress?.(handled);
       const position = positions.get(batch.topic, batch.partition) ?? state.start;
+      // The end is reached when the position gets there or a record at or past it shows up (offsets
+      // can have gaps). Not handled: a range whose last offsets are only transaction markers at the
+      // very end of the log (kafkajs never hands those over); streamlr's producers are not transactional.
       const pastEnd = envelopes.some((e) => e.offset >= state.end);
       if (position >= state.end || pastEnd) {
         // Refused records are done only once the DLQ has them (when there is one).
@@ -303,8 +306,8 @@ export async function replay<S>(parts: ReplayParts<S>, options: ReplayOptions): 
           for (const tp of assigned) {
             const state = states.get(partitionKey(tp.topic, tp.partition));
             if (state === undefined || state.epoch > epochs) continue;
-            // A reassignment restarts the partition's current epoch: its records since the epoch
-            // started are already in the learner, and the filter below the position skips them.
+            // Continue the partition's current epoch where it got to (its start on the first
+            // assignment; after a rebalance, records below the position are already learned).
             const position = positions.get(tp.topic, tp.partition) ?? state.start;
             consumer.seek({ ...tp, offset: position.toString() });
           }
