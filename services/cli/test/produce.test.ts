@@ -3,7 +3,7 @@
  * 127.0.0.1:9092); unique topics, deleted afterwards.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
@@ -55,6 +55,7 @@ describe('streamlr produce on real Kafka', () => {
   after(async () => {
     await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('sends every good row as a sample keyed by its line number and reports bad rows by line', async () => {
