@@ -15,9 +15,8 @@
 import { LazyRegularizedWeights } from './regularization.js';
 import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
-import { lazyCatchUpMargin, lazyMargin, lazyState, restoreLazy } from './sgd.js';
+import { lazyState, restoreLazy } from './sgd.js';
 import type { AdaGradOptions } from './options.js';
-import type { SparseVector } from './sparse-vector.js';
 
 /** Keeps 0/0 out of the first step of a coordinate whose gradient is 0 when G0 = 0. */
 export const ADAGRAD_EPSILON = 1e-12;
@@ -49,12 +48,8 @@ export class AdaGrad implements Optimizer {
     return this.w.weight(j);
   }
 
-  margin(x: SparseVector, scale: Float64Array | null): number {
-    return lazyMargin(this.w, x, scale) + this.b;
-  }
-
-  prepareMargin(x: SparseVector, scale: Float64Array | null): number {
-    return lazyCatchUpMargin(this.w, x, scale) + this.b;
+  prepareWeight(j: number): number {
+    return this.w.prepareWeight(j);
   }
 
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, t: number): void {

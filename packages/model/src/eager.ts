@@ -15,8 +15,7 @@ import { ADAGRAD_EPSILON } from './adagrad.js';
 import { slotCount } from './features.js';
 import { ftrlWeight } from './ftrl.js';
 import { sigmoid } from './loss.js';
-import { GRADIENT_LIMIT } from './logistic-regression.js';
-import { RmsScaler } from './normalizer.js';
+import { FeatureScaler, clipGradient } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import type { SparseVector } from './sparse-vector.js';
@@ -32,7 +31,7 @@ export class EagerReferenceLearner {
   private b = 0;
   private biasAcc = 0;
   private biasZ = 0;
-  private readonly scaler: RmsScaler | null;
+  private readonly scaler: FeatureScaler | null;
   private readonly schedule: LearningRateSchedule | null;
   private t = 0;
 
@@ -45,7 +44,8 @@ export class EagerReferenceLearner {
     this.q = new Float64Array(o.name === 'ftrl' ? 0 : m);
     this.acc = new Float64Array(o.name === 'sgd' ? 0 : m);
     this.z = new Float64Array(o.name === 'ftrl' ? m : 0);
-    this.scaler = this.options.normalization === 'rms' ? new RmsScaler(m) : null;
+    const mode = this.options.normalization;
+    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, m);
     this.schedule = o.name === 'ftrl' ? null : makeSchedule(o.learningRate);
   }
 
@@ -57,7 +57,7 @@ export class EagerReferenceLearner {
   weight(slot: number): number {
     const w = this.w[slot]!;
     if (w === 0 || this.scaler === null) return w;
-    return w / this.scaler.scale[slot]!;
+    return w * this.scaler.inverseScales[slot]!;
   }
 
   predictProba(x: SparseVector): number {
@@ -66,7 +66,7 @@ export class EagerReferenceLearner {
       const j = x.indices[k]!;
       const w = this.w[j]!;
       if (w === 0) continue;
-      z += this.scaler === null ? w * x.values[k]! : (w / this.scaler.scale[j]!) * x.values[k]!;
+      z += this.scaler === null ? w * x.values[k]! : w * this.scaler.inverseScales[j]! * (x.values[k]! - this.scaler.center(j));
     }
     return sigmoid(z + this.b);
   }
@@ -80,8 +80,8 @@ export class EagerReferenceLearner {
     const grads: number[] = [];
     for (let k = 0; k < x.nnz; k++) {
       const v = x.values[k]!;
-      const xt = this.scaler === null ? v : v === 0 ? 0 : v / this.scaler.scale[x.indices[k]!]!;
-      grads.push(Math.max(-GRADIENT_LIMIT, Math.min(GRADIENT_LIMIT, g * xt)));
+      const xt = this.scaler === null ? v : this.scaler.normalize(x.indices[k]!, v);
+      grads.push(clipGradient(g * xt));
     }
     if (o.name === 'ftrl') {
       this.ftrlStep(x, grads, g);

@@ -8,8 +8,9 @@
  * - boolean value `"mobile": true`   → numeric: slot of `mobile`, value 1 (false → 0);
  * - dense arrays `x: [..]`           → slots 0..m-1 unhashed (see `denseFeatures`).
  *
- * Zero values are not stored: they add nothing to `w·x` nor to the gradient `(p−y)·x`, so
- * skipping them is exact and keeps vectors sparse. Colliding names are summed by `SparseVector`.
+ * Explicit zeros ARE stored (`"clicks": 0`, `false`, dense zeros): a present 0 is a value, an
+ * absent feature is missing, and with the default `standard` normalisation the two differ
+ * (a missing numeric feature counts as its mean). Colliding names are summed by `SparseVector`.
  */
 import { FeatureError, OptionError } from './errors.js';
 import { murmur3NameValue, murmur3String } from './murmur3.js';
@@ -71,12 +72,10 @@ export function hashFeatures(features: NamedFeatures, space: FeatureSpace, out: 
     if (typeof value === 'string') {
       out.add(murmur3NameValue(name, value, seed) & mask, 1);
     } else if (typeof value === 'number') {
-      if (value !== 0) {
-        if (value - value !== 0) throw new FeatureError(name, `value ${value} is not a finite number`);
-        out.add(murmur3String(name, seed) & mask, value);
-      }
+      if (value - value !== 0) throw new FeatureError(name, `value ${value} is not a finite number`);
+      out.add(murmur3String(name, seed) & mask, value);
     } else if (typeof value === 'boolean') {
-      if (value) out.add(murmur3String(name, seed) & mask, 1);
+      out.add(murmur3String(name, seed) & mask, value ? 1 : 0);
     } else {
       throw new FeatureError(name, `unsupported value type ${value === null ? 'null' : typeof value} (expected number, string or boolean)`);
     }
@@ -96,12 +95,10 @@ export function denseFeatures(x: ArrayLike<number>, space: FeatureSpace, out: Sp
   }
   for (let i = 0; i < m; i++) {
     const value = x[i]!;
-    if (value !== 0) {
-      if (typeof value !== 'number' || value - value !== 0) {
-        throw new FeatureError(`x[${i}]`, `value ${String(value)} is not a finite number`);
-      }
-      out.add(i, value);
+    if (typeof value !== 'number' || value - value !== 0) {
+      throw new FeatureError(`x[${i}]`, `value ${String(value)} is not a finite number`);
     }
+    out.add(i, value);
   }
   return out;
 }

@@ -9,18 +9,21 @@
  *
  * Weights are a closed-form function of (z_j, n_j), so they are lazy by construction: an update
  * touches only the sample's coordinates, L1 gives exact zeros, and the "eager" reference simply
- * materialises every w_j each step. The bias uses the same rule with λ1 = λ2 = 0.
+ * materialises every w_j each step. Each w_j is cached in `w` when (z_j, n_j) change (so a
+ * prediction reads one array instead of a square root and a division per feature); the cache is
+ * rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with λ1 = λ2 = 0.
  * `learningRate` is α (a number; FTRL has its own per-coordinate schedule √n_j/α).
  */
 import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import type { FtrlOptions } from './options.js';
-import type { SparseVector } from './sparse-vector.js';
 
 export class Ftrl implements Optimizer {
   readonly name = 'ftrl' as const;
   readonly size: number;
   readonly z: Float64Array;
   readonly n: Float64Array;
+  /** w_j = ftrlWeight(z_j, n_j), cached. */
+  readonly w: Float64Array;
   private readonly alpha: number;
   private readonly beta: number;
   private readonly l1: number;
@@ -32,6 +35,7 @@ export class Ftrl implements Optimizer {
     this.size = size;
     this.z = new Float64Array(size);
     this.n = new Float64Array(size);
+    this.w = new Float64Array(size);
     this.alpha = options.learningRate;
     this.beta = options.beta;
     this.l1 = options.l1;
@@ -43,41 +47,27 @@ export class Ftrl implements Optimizer {
   }
 
   weight(j: number): number {
-    return ftrlWeight(this.z[j]!, this.n[j]!, this.alpha, this.beta, this.l1, this.l2);
+    return this.w[j]!;
   }
 
-  margin(x: SparseVector, scale: Float64Array | null): number {
-    const { z, n, alpha, beta, l1, l2 } = this;
-    const indices = x.indices;
-    const values = x.values;
-    let sum = 0;
-    for (let k = 0, nnz = x.nnz; k < nnz; k++) {
-      const j = indices[k]!;
-      const zj = z[j]!;
-      if (zj <= l1 && zj >= -l1) continue; // w_j = 0 (also covers never-touched slots)
-      const weight = ftrlWeight(zj, n[j]!, alpha, beta, l1, l2);
-      sum += scale === null ? weight * values[k]! : (weight / scale[j]!) * values[k]!;
-    }
-    return sum + this.bias;
-  }
-
-  prepareMargin(x: SparseVector, scale: Float64Array | null): number {
-    return this.margin(x, scale);
+  prepareWeight(j: number): number {
+    return this.w[j]!;
   }
 
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, _t: number): void {
-    const { z, n, alpha, beta, l1, l2 } = this;
+    const { z, n, w, alpha, beta, l1, l2 } = this;
     for (let k = 0; k < count; k++) {
       const j = indices[k]!;
       const g = gradients[k]!;
       const nj = n[j]!;
-      const zj = z[j]!;
       const sqrtN = Math.sqrt(nj);
       const nNext = nj + g * g;
       const sqrtNext = Math.sqrt(nNext);
-      const weight = zj <= l1 && zj >= -l1 ? 0 : -(zj - (zj > 0 ? l1 : -l1)) / ((beta + sqrtN) / alpha + l2);
-      z[j] = zj + g - ((sqrtNext - sqrtN) / alpha) * weight;
+      const zNext = z[j]! + g - ((sqrtNext - sqrtN) / alpha) * w[j]!;
+      z[j] = zNext;
       n[j] = nNext;
+      // = ftrlWeight(zNext, nNext, ...), with the square root already at hand.
+      w[j] = zNext <= l1 && zNext >= -l1 ? 0 : -(zNext - (zNext > 0 ? l1 : -l1)) / ((beta + sqrtNext) / alpha + l2);
     }
     const bw = this.bias;
     const bn = this.biasN + biasGradient * biasGradient;
@@ -92,6 +82,8 @@ export class Ftrl implements Optimizer {
   restore(state: OptimizerState): void {
     copyArray('z', this.z, state.arrays['z']);
     copyArray('n', this.n, state.arrays['n']);
+    const { z, n, w, alpha, beta, l1, l2 } = this;
+    for (let j = 0; j < this.size; j++) w[j] = ftrlWeight(z[j]!, n[j]!, alpha, beta, l1, l2);
     this.biasZ = readScalar(state, 'biasZ');
     this.biasN = readScalar(state, 'biasN');
   }

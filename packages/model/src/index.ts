@@ -25,7 +25,7 @@ export {
   type LearningRateSchedule,
   type ScheduleSpec,
 } from './schedules.js';
-export { MIN_SCALE, RmsScaler, type Normalization } from './normalizer.js';
+export { FeatureScaler, MIN_SCALE, type Normalization } from './normalizer.js';
 export { LazyRegularizedWeights, pendingL1 } from './regularization.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optimizer.js';
 export { Sgd } from './sgd.js';

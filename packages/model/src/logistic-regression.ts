@@ -9,18 +9,13 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { RmsScaler } from './normalizer.js';
+import { FeatureScaler, clipGradient } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
 import { SparseVector } from './sparse-vector.js';
 
-/**
- * Per-coordinate gradients are clipped to ±1e30. Sane data never gets near it (|x̃| is at most
- * √(occurrences) with normalisation); it keeps every optimizer's state finite under adversarial
- * input such as 1e300 with normalization 'none' (AdaGrad's and FTRL's sums of g² stay < 1e308).
- */
-export const GRADIENT_LIMIT = 1e30;
+export { GRADIENT_LIMIT } from './normalizer.js';
 
 /** A labeled sparse sample. */
 export interface LabeledVector {
@@ -48,8 +43,8 @@ export interface LearnerState {
   readonly samplesSeen: number;
   readonly steps: number;
   readonly optimizer: OptimizerState;
-  /** Per-slot RMS scale and occurrence counts (absent with normalization 'none'). */
-  readonly scaler: { readonly scale: Float64Array; readonly count: Float64Array } | null;
+  /** Per-slot scaler statistics (see FeatureScaler; null with normalization 'none'). */
+  readonly scaler: { readonly count: Float64Array; readonly location: Float64Array; readonly spread: Float64Array } | null;
 }
 
 export class LogisticRegression {
@@ -57,7 +52,7 @@ export class LogisticRegression {
   /** Number of weight slots, 2^bits. */
   readonly slots: number;
   private readonly optimizer: Optimizer;
-  private readonly scaler: RmsScaler | null;
+  private scaler: FeatureScaler | null;
   private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
@@ -68,7 +63,8 @@ export class LogisticRegression {
     this.options = resolveLearnerOptions(options);
     this.slots = slotCount(this.options.featureSpace);
     this.optimizer = makeOptimizer(this.options, this.slots);
-    this.scaler = this.options.normalization === 'rms' ? new RmsScaler(this.slots) : null;
+    const mode = this.options.normalization;
+    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, this.slots);
   }
 
   /** Samples learned so far (a mini-batch of B counts B). */
@@ -85,14 +81,17 @@ export class LogisticRegression {
     return this.optimizer.bias;
   }
 
-  /** w·x + b. O(nnz(x)), pure. */
+  /**
+   * w·x + b = Σ_k w_{i_k}·(x_k − c_{i_k}) + b in raw space (w_j = w̃_j/s_j), summed in entry
+   * order with the bias last, exactly as ServingModel does. O(nnz(x)), pure.
+   */
   margin(x: SparseVector): number {
-    return this.optimizer.margin(x, this.scaler === null ? null : this.scaler.scale);
+    return this.computeMargin(x, false);
   }
 
   /** P(y = 1 | x). O(nnz(x)), pure. */
   predictProba(x: SparseVector): number {
-    return sigmoid(this.optimizer.margin(x, this.scaler === null ? null : this.scaler.scale));
+    return sigmoid(this.computeMargin(x, false));
   }
 
   /**
@@ -103,28 +102,58 @@ export class LogisticRegression {
   learn(x: SparseVector, y: 0 | 1, weight = 1): number {
     if (y !== 0 && y !== 1) throw new SampleError('label', y, '0 or 1');
     if (!(weight >= 0) || weight === Infinity) throw new SampleError('weight', weight, 'a finite number ≥ 0');
+    const p = sigmoid(this.computeMargin(x, true));
+    // The scaler is updated after predicting, so learn() returns exactly predictProba(x).
     const scaler = this.scaler;
-    const p = sigmoid(this.optimizer.prepareMargin(x, scaler === null ? null : scaler.scale));
-    // The scale is updated after predicting, so learn() returns exactly predictProba(x).
-    if (scaler !== null) scaler.observe(x);
     const g = (p - y) * weight;
     const nnz = x.nnz;
     if (this.gradients.length < nnz) this.gradients = new Float64Array(Math.max(nnz, this.gradients.length * 2));
     const grads = this.gradients;
-    const indices = x.indices;
-    const values = x.values;
     if (scaler === null) {
-      for (let k = 0; k < nnz; k++) grads[k] = clip(g * values[k]!);
+      const values = x.values;
+      for (let k = 0; k < nnz; k++) grads[k] = clipGradient(g * values[k]!);
     } else {
-      const scale = scaler.scale;
-      for (let k = 0; k < nnz; k++) {
-        const v = values[k]!;
-        grads[k] = v === 0 ? 0 : clip(g * (v / scale[indices[k]!]!));
-      }
+      scaler.observeGradients(x, g, grads);
     }
     this.seen++;
-    this.optimizer.step(indices, grads, nnz, g, ++this.stepCount);
+    this.optimizer.step(x.indices, grads, nnz, g, ++this.stepCount);
     return p;
+  }
+
+  /**
+   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b; with `prepare`, each coordinate's lazy state
+   * is stored first (same value). One loop per normalisation mode, no per-feature mode test.
+   */
+  private computeMargin(x: SparseVector, prepare: boolean): number {
+    const opt = this.optimizer;
+    const scaler = this.scaler;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    let z = 0;
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+        if (w !== 0) z += w * values[k]!;
+      }
+    } else if (scaler.centers === null) {
+      const inv = scaler.inverseScales;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+        if (w !== 0) z += w * inv[j]! * values[k]!;
+      }
+    } else {
+      const inv = scaler.inverseScales;
+      const centers = scaler.centers;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
+        if (w !== 0) z += w * inv[j]! * (values[k]! - centers[j]!);
+      }
+    }
+    return z + opt.bias;
   }
 
   /**
@@ -147,7 +176,7 @@ export class LogisticRegression {
     let loss = 0;
     for (let s = 0; s < size; s++) {
       const { x, y } = batch[s]!;
-      const p = sigmoid(this.optimizer.prepareMargin(x, scaler === null ? null : scaler.scale));
+      const p = sigmoid(this.computeMargin(x, true));
       probs[s] = p;
       loss += logLoss(p, y);
     }
@@ -160,24 +189,36 @@ export class LogisticRegression {
       const g = ((probs[s]! - y) * weight) / size;
       biasGradient += g;
       for (let k = 0; k < x.nnz; k++) {
-        const v = x.values[k]!;
-        if (v === 0) continue;
         const j = x.indices[k]!;
-        grad.add(j, g * (scaler === null ? v : v / scaler.scale[j]!));
+        const v = x.values[k]!;
+        grad.add(j, g * (scaler === null ? v : scaler.normalize(j, v)));
       }
     }
     const values = grad.values;
-    for (let k = 0; k < grad.nnz; k++) values[k] = clip(values[k]!);
+    for (let k = 0; k < grad.nnz; k++) values[k] = clipGradient(values[k]!);
     this.seen += size;
     this.optimizer.step(grad.indices, values, grad.nnz, biasGradient, ++this.stepCount);
     return loss / size;
   }
 
-  /** Raw-space weight of `slot` (what serving uses: w̃/s with normalisation). O(1). */
+  /** Raw-space weight w_j = w̃_j·(1/s_j) of `slot` (what serving uses). O(1). */
   weight(slot: number): number {
     const w = this.optimizer.weight(slot);
     if (w === 0 || this.scaler === null) return w;
-    return w / this.scaler.scale[slot]!;
+    return w * this.scaler.inverseScales[slot]!;
+  }
+
+  /** Centre c_j of `slot` (0 unless normalization 'standard' centres it). O(1). */
+  center(slot: number): number {
+    return this.scaler === null ? 0 : this.scaler.center(slot);
+  }
+
+  /** All centres (O(m), allocates), or null when no slot can be centred. */
+  centers(): Float64Array | null {
+    if (this.scaler === null || this.scaler.mode !== 'standard') return null;
+    const out = new Float64Array(this.slots);
+    for (let j = 0; j < out.length; j++) out[j] = this.scaler.center(j);
+    return out;
   }
 
   /** All raw-space weights (O(m), allocates): the serving model's weight vector. */
@@ -210,7 +251,7 @@ export class LogisticRegression {
       samplesSeen: this.seen,
       steps: this.stepCount,
       optimizer: this.optimizer.state(),
-      scaler: this.scaler === null ? null : { scale: this.scaler.scale, count: this.scaler.count },
+      scaler: this.scaler === null ? null : { count: this.scaler.count, location: this.scaler.location, spread: this.scaler.spread },
     };
   }
 
@@ -219,9 +260,16 @@ export class LogisticRegression {
     const learner = new LogisticRegression(state.options);
     learner.optimizer.restore(state.optimizer);
     if (learner.scaler !== null) {
-      if (state.scaler === null) throw new RangeError('learner state has no scaler but normalization is rms');
-      copyExact('scale', learner.scaler.scale, state.scaler.scale);
-      copyExact('count', learner.scaler.count, state.scaler.count);
+      const s = state.scaler;
+      if (s === null) throw new RangeError(`learner state has no scaler but normalization is ${learner.options.normalization}`);
+      copyExact('count', learner.scaler.count, s.count);
+      copyExact('location', learner.scaler.location, s.location);
+      copyExact('spread', learner.scaler.spread, s.spread);
+      learner.scaler = new FeatureScaler(learner.scaler.mode, learner.slots, {
+        count: learner.scaler.count,
+        location: learner.scaler.location,
+        spread: learner.scaler.spread,
+      });
     }
     if (!Number.isSafeInteger(state.samplesSeen) || state.samplesSeen < 0) throw new RangeError(`bad samplesSeen ${state.samplesSeen}`);
     if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new RangeError(`bad steps ${state.steps}`);
@@ -246,10 +294,6 @@ function makeOptimizer(options: LearnerOptions, size: number): Optimizer {
     case 'ftrl':
       return new Ftrl(size, o);
   }
-}
-
-function clip(g: number): number {
-  return g > GRADIENT_LIMIT ? GRADIENT_LIMIT : g < -GRADIENT_LIMIT ? -GRADIENT_LIMIT : g;
 }
 
 function copyExact(name: string, target: Float64Array, source: Float64Array): void {

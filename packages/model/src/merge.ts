@@ -5,8 +5,11 @@
  * Kept simple, and exact where it matters:
  * - The merged model's prediction function is exactly the mixture: raw weights and bias are the
  *   weighted average Σ λ_k·w_k (λ normalised to sum 1).
- * - Normaliser: occurrence counts add up; each slot's scale is the pooled RMS over all learners.
- *   Normalised weights are then w̃ = w̄·s, so raw weights stay the average.
+ * - Normaliser: statistics are pooled as if one scaler had seen every learner's values (counts
+ *   add up; pooled mean and variance, or pooled RMS). Normalised weights are w̃ = w̄·s, so raw
+ *   weights stay the average. With `standard` normalisation the centres are pooled too, so the
+ *   prediction of a centred feature uses w̄·(x − c̄) where the mixture has Σλ_k w_k (x − c_k):
+ *   equal when the learners' centres agree, which they do once each has seen enough data.
  * - Optimizer accumulators are weighted averages (AdaGrad G, FTRL n); FTRL's z is solved so that
  *   its closed-form weight is the averaged one (z = −w̃·((β+√n)/α + λ2) − sgn(w̃)·λ1; for w̃ = 0
  *   the averaged z clipped to [−λ1, λ1]). For SGD/AdaGrad the L1 budget is the averaged one and
@@ -17,6 +20,7 @@
  */
 import { MergeError } from './errors.js';
 import { LogisticRegression, type LearnerState } from './logistic-regression.js';
+import { FeatureScaler } from './normalizer.js';
 import { pendingL1 } from './regularization.js';
 import type { OptimizerState } from './optimizer.js';
 
@@ -43,29 +47,13 @@ export function mergeLearners(learners: readonly LogisticRegression[], mixing?: 
     bias += lk * l.bias;
   });
 
-  // Pooled normaliser.
+  // Pooled normaliser statistics; normalised weights are then w̃ = w̄·s in the pooled scale.
   let scaler: LearnerState['scaler'] = null;
-  if (options.normalization === 'rms') {
-    const scale = new Float64Array(m);
-    const count = new Float64Array(m);
-    for (let j = 0; j < m; j++) {
-      let n = 0;
-      let max = 0;
-      for (const s of states) {
-        n += s.scaler!.count[j]!;
-        if (s.scaler!.scale[j]! > max) max = s.scaler!.scale[j]!;
-      }
-      count[j] = n;
-      if (n === 0 || max === 0) continue;
-      let sum = 0;
-      for (const s of states) {
-        const r = s.scaler!.scale[j]! / max;
-        sum += s.scaler!.count[j]! * r * r;
-      }
-      scale[j] = max * Math.sqrt(sum / n);
-      target[j]! *= scale[j]!; // now a normalised-space weight w̃
-    }
-    scaler = { scale, count };
+  if (options.normalization !== 'none') {
+    const pooled = poolScalers(options.normalization, states.map((s) => s.scaler!), m);
+    const view = new FeatureScaler(options.normalization, m, pooled);
+    for (let j = 0; j < m; j++) if (target[j] !== 0) target[j]! *= view.scale(j);
+    scaler = pooled;
   }
 
   const average = (name: string): Float64Array => {
@@ -141,4 +129,34 @@ function mixingWeights(count: number, mixing: readonly number[] | undefined): nu
   }
   if (!(sum > 0)) throw new MergeError('mixing weights sum to 0');
   return mixing.map((w) => w / sum);
+}
+
+type ScalerArrays = NonNullable<LearnerState['scaler']>;
+
+function poolScalers(mode: 'standard' | 'rms', parts: ScalerArrays[], m: number): ScalerArrays {
+  const count = new Float64Array(m);
+  const location = new Float64Array(m);
+  const spread = new Float64Array(mode === 'standard' ? m : 0);
+  for (let j = 0; j < m; j++) {
+    let n = 0;
+    for (const p of parts) n += p.count[j]!;
+    count[j] = n;
+    if (n === 0) continue;
+    if (mode === 'rms') {
+      let sumSquares = 0;
+      for (const p of parts) sumSquares += p.count[j]! * p.location[j]! * p.location[j]!;
+      location[j] = Math.sqrt(sumSquares / n);
+    } else {
+      let mean = 0;
+      for (const p of parts) mean += (p.count[j]! / n) * p.location[j]!;
+      let variance = 0;
+      for (const p of parts) {
+        const d = p.location[j]! - mean;
+        variance += (p.count[j]! / n) * (p.spread[j]! * p.spread[j]! + d * d);
+      }
+      location[j] = mean;
+      spread[j] = Math.sqrt(variance);
+    }
+  }
+  return { count, location, spread };
 }

@@ -4,13 +4,13 @@
  * computes the loss gradient, the optimizer turns it into a weight update.
  *
  * Contract, for every implementation:
- * - `margin` and `weight` are pure; `prepareMargin` returns the same number as `margin` but may
- *   first bring the touched coordinates' lazy bookkeeping up to date (never changing a weight).
+ * - `weight` is pure; `prepareWeight` returns the same value but may first store the
+ *   coordinate's pending lazy regularisation (it never changes the weight's value).
  * - `step` costs O(number of gradient entries), never O(size), except for rare amortised
  *   renormalisations; gradient entries have distinct slots.
  * - the bias is updated like a coordinate with x = 1 and is never regularised.
+ * Normalisation is the learner's business: optimizers only see normalised-space weights w̃.
  */
-import type { SparseVector } from './sparse-vector.js';
 
 export type OptimizerName = 'sgd' | 'adagrad' | 'ftrl';
 
@@ -30,15 +30,8 @@ export interface Optimizer {
   /** Normalised-space weight w̃_j of slot j, pending lazy regularisation included. Pure. */
   weight(j: number): number;
 
-  /**
-   * z = Σ_k (w̃_{i_k} / s_{i_k})·x_k + b over the entries of x, in entry order, bias added
-   * last (serving models compute it the same way, so Float64 serving is bit-identical).
-   * `scale` is the per-slot scale s, or null when features are not normalised.
-   */
-  margin(x: SparseVector, scale: Float64Array | null): number;
-
-  /** Same value as `margin`, after catching up the lazy state of x's coordinates. */
-  prepareMargin(x: SparseVector, scale: Float64Array | null): number;
+  /** Same value as `weight(j)`, after storing coordinate j's pending lazy regularisation. */
+  prepareWeight(j: number): number;
 
   /**
    * One update, step number t ≥ 1: `gradients[k]` is ∂L/∂w̃ for slot `indices[k]`

@@ -50,7 +50,7 @@ export interface LearnerOptions {
   readonly featureSpace: FeatureSpace;
   /** Optimizer and its hyperparameters. Default FTRL-Proximal, see DEFAULT_OPTIMIZER_OPTIONS.ftrl. */
   readonly optimizer: OptimizerOptions;
-  /** Per-slot feature scaling, see normalizer.ts. Default 'rms'. */
+  /** Per-slot feature scaling, see normalizer.ts. Default 'standard'. */
   readonly normalization: Normalization;
 }
 
@@ -69,7 +69,7 @@ export const DEFAULT_OPTIMIZER_OPTIONS: {
 export const DEFAULT_LEARNER_OPTIONS: LearnerOptions = Object.freeze({
   featureSpace: DEFAULT_FEATURE_SPACE,
   optimizer: DEFAULT_OPTIMIZER_OPTIONS.ftrl,
-  normalization: 'rms',
+  normalization: 'standard',
 });
 
 /** Options as a caller may give them: anything left out takes its default. */
@@ -107,8 +107,8 @@ export function resolveLearnerOptions(input: LearnerOptionsInput = {}): LearnerO
   }
   const featureSpace = validateFeatureSpace({ ...DEFAULT_FEATURE_SPACE, ...(input.featureSpace ?? {}) });
   const normalization = input.normalization ?? DEFAULT_LEARNER_OPTIONS.normalization;
-  if (normalization !== 'rms' && normalization !== 'none') {
-    throw new OptionError('normalization', normalization, '"rms" or "none"');
+  if (normalization !== 'standard' && normalization !== 'rms' && normalization !== 'none') {
+    throw new OptionError('normalization', normalization, '"standard", "rms" or "none"');
   }
   const optimizer = resolveOptimizer(input.optimizer ?? DEFAULT_LEARNER_OPTIONS.optimizer);
   return { featureSpace, optimizer, normalization };

@@ -60,6 +60,15 @@ export class LazyRegularizedWeights {
     return this.scale * pendingL1(v, q[j]!, this.budget);
   }
 
+  /**
+   * Stores coordinate j's pending penalty and returns its weight: the same value `weight(j)`
+   * returned just before (the caught-up value is computed exactly as in `pendingL1`).
+   */
+  prepareWeight(j: number): number {
+    this.catchUp(j);
+    return this.scale * this.stored[j]!;
+  }
+
   /** Applies coordinate j's pending L1 penalty to its stored value (mutates). */
   catchUp(j: number): void {
     const q = this.applied;

@@ -7,11 +7,10 @@
  * with the decay and the L1 penalty applied lazily (regularization.ts), so a step costs
  * O(nnz(x)) whatever the number of slots.
  */
-import { LazyRegularizedWeights, pendingL1 } from './regularization.js';
+import { LazyRegularizedWeights } from './regularization.js';
 import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import type { SgdOptions } from './options.js';
-import type { SparseVector } from './sparse-vector.js';
 
 export class Sgd implements Optimizer {
   readonly name = 'sgd' as const;
@@ -34,12 +33,8 @@ export class Sgd implements Optimizer {
     return this.w.weight(j);
   }
 
-  margin(x: SparseVector, scale: Float64Array | null): number {
-    return lazyMargin(this.w, x, scale) + this.b;
-  }
-
-  prepareMargin(x: SparseVector, scale: Float64Array | null): number {
-    return lazyCatchUpMargin(this.w, x, scale) + this.b;
+  prepareWeight(j: number): number {
+    return this.w.prepareWeight(j);
   }
 
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, t: number): void {
@@ -65,50 +60,6 @@ export class Sgd implements Optimizer {
     restoreLazy(this.w, state);
     this.b = readScalar(state, 'bias');
   }
-}
-
-/**
- * Σ_k (w_{i_k} / s_{i_k})·x_k over lazily regularised weights, without mutating them.
- * Shared by SGD and AdaGrad; `w_j = S·pendingL1(v_j)` is exactly what `weight(j)` returns.
- */
-export function lazyMargin(w: LazyRegularizedWeights, x: SparseVector, scale: Float64Array | null): number {
-  const v = w.stored;
-  const q = w.applied;
-  const u = w.budget;
-  const S = w.scale;
-  const indices = x.indices;
-  const values = x.values;
-  let z = 0;
-  for (let k = 0, nnz = x.nnz; k < nnz; k++) {
-    const j = indices[k]!;
-    let stored = v[j]!;
-    if (stored === 0) continue;
-    if (q !== null) stored = pendingL1(stored, q[j]!, u);
-    const weight = S * stored;
-    z += scale === null ? weight * values[k]! : (weight / scale[j]!) * values[k]!;
-  }
-  return z;
-}
-
-/**
- * Catches up x's coordinates (stores their pending L1 penalty) and returns the same sum as
- * `lazyMargin` did before the call: the caught-up value is bit-identical to `pendingL1`.
- */
-export function lazyCatchUpMargin(w: LazyRegularizedWeights, x: SparseVector, scale: Float64Array | null): number {
-  if (w.applied === null) return lazyMargin(w, x, scale);
-  const v = w.stored;
-  const S = w.scale;
-  const indices = x.indices;
-  const values = x.values;
-  let z = 0;
-  for (let k = 0, nnz = x.nnz; k < nnz; k++) {
-    const j = indices[k]!;
-    if (v[j] === 0) continue;
-    w.catchUp(j);
-    const weight = S * v[j]!;
-    z += scale === null ? weight * values[k]! : (weight / scale[j]!) * values[k]!;
-  }
-  return z;
 }
 
 export function lazyState(w: LazyRegularizedWeights, scalars: Record<string, number>): OptimizerState {

@@ -1,6 +1,7 @@
 /**
  * Snapshot blobs (DESIGN §5): a checkpoint (complete learner state, Float64, so training resumes
- * bit-for-bit) and a serving model (raw-space weights + bias only, Float32 by default).
+ * bit-for-bit) and a serving model (raw-space weights, centres of centred slots, bias; Float32
+ * weights by default).
  *
  * Binary layout, format version 1, all integers little-endian:
  *
@@ -112,8 +113,9 @@ export function encodeCheckpoint(learner: LogisticRegression, info: SnapshotInfo
   const arrays: Array<[string, Float64Array | Float32Array]> = [];
   for (const name of Object.keys(state.optimizer.arrays).sort()) arrays.push([`optimizer.${name}`, state.optimizer.arrays[name]!]);
   if (state.scaler !== null) {
-    arrays.push(['scaler.scale', state.scaler.scale]);
     arrays.push(['scaler.count', state.scaler.count]);
+    arrays.push(['scaler.location', state.scaler.location]);
+    arrays.push(['scaler.spread', state.scaler.spread]);
   }
   arrays.push(['optimizerScalars', scalars]);
   return encode('checkpoint', headerFor('checkpoint', state, info), arrays, { optimizerScalars: scalarNames });
@@ -125,9 +127,11 @@ export interface ServingEncodeOptions {
 }
 
 /**
- * Encodes a serving model: raw-space weights (normalisation folded in: w_j = w̃_j / s_j) and
- * the bias, so a scorer computes plain σ(w·x + b). Float32 by default; dense or sparse,
- * whichever is smaller.
+ * Encodes a serving model: raw-space weights (scales folded in: w_j = w̃_j / s_j), the bias,
+ * and with `standard` normalisation the centres c_j of centred (numeric) slots, so a scorer
+ * computes σ(Σ w_j·(x_j − c_j) + b) over present features: plain σ(w·x + b) when no slot is
+ * centred. Weights Float32 by default (centres and bias stay Float64); each array dense or
+ * sparse, whichever is smaller.
  */
 export function encodeServing(learner: LogisticRegression, info: SnapshotInfo, options: ServingEncodeOptions = {}): Uint8Array {
   const precision = options.precision ?? 32;
@@ -137,7 +141,10 @@ export function encodeServing(learner: LogisticRegression, info: SnapshotInfo, o
   const raw = learner.rawWeights();
   const weights = precision === 32 ? toFloat32(raw) : raw;
   const bias = Float64Array.of(learner.bias);
-  return encode('serving', headerFor('serving', learner.exportState(), info), [['weights', weights], ['bias', bias]], {});
+  const arrays: Array<[string, Float64Array | Float32Array]> = [['weights', weights], ['bias', bias]];
+  const centers = learner.centers();
+  if (centers !== null) arrays.push(['centers', centers]);
+  return encode('serving', headerFor('serving', learner.exportState(), info), arrays, {});
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -336,14 +343,16 @@ export function decodeCheckpoint(bytes: Uint8Array): { header: SnapshotHeader; l
   for (const [name, data] of arrays) {
     if (name.startsWith('optimizer.') && data instanceof Float64Array) optimizerArrays[name.slice('optimizer.'.length)] = data;
   }
-  const scale = arrays.get('scaler.scale');
   const count = arrays.get('scaler.count');
+  const location = arrays.get('scaler.location');
+  const spread = arrays.get('scaler.spread');
   const state: LearnerState = {
     options,
     samplesSeen: header.samplesSeen,
     steps: header.steps,
     optimizer: { arrays: optimizerArrays, scalars },
-    scaler: scale instanceof Float64Array && count instanceof Float64Array ? { scale, count } : null,
+    scaler:
+      count instanceof Float64Array && location instanceof Float64Array && spread instanceof Float64Array ? { count, location, spread } : null,
   };
   try {
     return { header: publicHeader(header), learner: LogisticRegression.fromState(state) };
@@ -361,7 +370,11 @@ export function decodeServing(bytes: Uint8Array): { header: SnapshotHeader; mode
     throw new SnapshotError('corrupt', `serving weights must have 2^${header.featureSpace.bits} values`);
   }
   if (!(bias instanceof Float64Array) || bias.length !== 1) throw new SnapshotError('corrupt', 'serving bias missing');
-  return { header: publicHeader(header), model: new ServingModel(header.featureSpace, weights, bias[0]!) };
+  const centers = arrays.get('centers');
+  if (centers !== undefined && !(centers instanceof Float64Array && centers.length === weights.length)) {
+    throw new SnapshotError('corrupt', 'serving centres must be 2^bits Float64 values');
+  }
+  return { header: publicHeader(header), model: new ServingModel(header.featureSpace, weights, bias[0]!, centers ?? null) };
 }
 
 /** Verifies a blob (magic, length, version, checksum) and returns its header without arrays. */
@@ -491,7 +504,8 @@ function hex(n: number): string {
 // Serving model
 
 /**
- * What scorers load: raw-space weights and bias. `predictProba(x) = σ(Σ_k w[i_k]·x_k + b)`,
+ * What scorers load: raw-space weights, optional centres and the bias:
+ * `predictProba(x) = σ(Σ_k w[i_k]·(x_k − c[i_k]) + b)` (plain σ(w·x + b) without centres),
  * summed in entry order with the bias last, exactly as the learner does, so a Float64 serving
  * model reproduces the learner's predictions bit for bit.
  */
@@ -499,21 +513,24 @@ export class ServingModel {
   readonly featureSpace: FeatureSpace;
   /** Dense raw-space weights, 2^bits entries. */
   readonly weights: Float32Array | Float64Array;
+  /** Centre of each slot (0 for uncentred slots), or null when no slot is centred. */
+  readonly centers: Float64Array | null;
   readonly bias: number;
 
-  constructor(featureSpace: FeatureSpace, weights: Float32Array | Float64Array, bias: number) {
+  constructor(featureSpace: FeatureSpace, weights: Float32Array | Float64Array, bias: number, centers: Float64Array | null = null) {
     this.featureSpace = validateFeatureSpace(featureSpace);
-    if (weights.length !== slotCount(this.featureSpace)) {
-      throw new RangeError(`serving weights: expected ${slotCount(this.featureSpace)} values, got ${weights.length}`);
-    }
+    const m = slotCount(this.featureSpace);
+    if (weights.length !== m) throw new RangeError(`serving weights: expected ${m} values, got ${weights.length}`);
+    if (centers !== null && centers.length !== m) throw new RangeError(`serving centres: expected ${m} values, got ${centers.length}`);
     this.weights = weights;
+    this.centers = centers;
     this.bias = bias;
   }
 
-  /** Builds a serving model straight from a learner (Float64 unless precision 32). */
+  /** Builds a serving model straight from a learner (Float64 weights unless precision 32). */
   static fromLearner(learner: LogisticRegression, precision: 32 | 64 = 64): ServingModel {
     const raw = learner.rawWeights();
-    return new ServingModel(learner.options.featureSpace, precision === 32 ? toFloat32(raw) : raw, learner.bias);
+    return new ServingModel(learner.options.featureSpace, precision === 32 ? toFloat32(raw) : raw, learner.bias, learner.centers());
   }
 
   get precision(): 32 | 64 {
@@ -522,10 +539,18 @@ export class ServingModel {
 
   margin(x: SparseVector): number {
     const w = this.weights;
+    const c = this.centers;
     const indices = x.indices;
     const values = x.values;
     let z = 0;
-    for (let k = 0, nnz = x.nnz; k < nnz; k++) z += w[indices[k]!]! * values[k]!;
+    if (c === null) {
+      for (let k = 0, nnz = x.nnz; k < nnz; k++) z += w[indices[k]!]! * values[k]!;
+    } else {
+      for (let k = 0, nnz = x.nnz; k < nnz; k++) {
+        const j = indices[k]!;
+        z += w[j]! * (values[k]! - c[j]!);
+      }
+    }
     return z + this.bias;
   }
 

@@ -1,3 +1,5 @@
+import { FeatureError } from './errors.js';
+
 /**
  * A reusable sparse vector: parallel `indices` (Int32Array) and `values` (Float64Array), the
  * first `nnz` entries in use. Arrays grow on demand and are reused after `clear()`, so the hot
@@ -52,8 +54,12 @@ export class SparseVector {
     }
   }
 
-  /** Adds `value` at `slot` (a non-negative 32-bit integer); sums into an existing entry. */
+  /**
+   * Adds `value` (finite) at `slot` (a non-negative 32-bit integer); sums into an existing
+   * entry, saturating at ±Number.MAX_VALUE so a vector never holds an infinite value.
+   */
   add(slot: number, value: number): void {
+    if (value - value !== 0) throw new FeatureError(`slot ${slot}`, `value ${value} is not a finite number`);
     const stamps = this.stamps;
     const table = this.table;
     const mask = table.length - 1;
@@ -62,7 +68,8 @@ export class SparseVector {
     while (stamps[h] === gen) {
       const pos = table[h]!;
       if (this.indices[pos] === slot) {
-        this.values[pos]! += value;
+        const sum = this.values[pos]! + value;
+        this.values[pos] = sum === Infinity ? Number.MAX_VALUE : sum === -Infinity ? -Number.MAX_VALUE : sum;
         return;
       }
       h = (h + 1) & mask;

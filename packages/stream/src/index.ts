@@ -14,3 +14,4 @@ export * from './operators/index.js';
 export * from './featurize.js';
 export * from './logistic-learner.js';
 export * from './learner-settings.js';
+export * from './replay.js';

@@ -36,6 +36,8 @@ export interface KafkaTransportOptions {
   readonly ssl?: boolean;
   /** SASL authentication; default none. */
   readonly sasl?: KafkaSasl;
+  /** Client retries of a failed request (connect, metadata, produce); default 8 (about a minute). Command-line tools use fewer to fail fast. */
+  readonly retries?: number;
   /** Where kafkajs's own log lines go (structured); default: dropped below WARN. */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
@@ -78,7 +80,7 @@ export class KafkaTransport implements Transport {
         const { message, ...fields } = entry.log;
         log(levelName(entry.level), String(message), { namespace: entry.namespace, ...fields });
       },
-      retry: { initialRetryTime: 300, retries: 8 },
+      retry: { initialRetryTime: 300, retries: options.retries ?? 8 },
     };
     if (options.sasl !== undefined) config.sasl = { ...options.sasl } as SASLOptions;
     this.kafka = new Kafka(config);

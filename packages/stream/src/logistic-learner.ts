@@ -1,47 +1,106 @@
 import {
+  DEFAULT_PROGRESSIVE_METRICS_OPTIONS,
+  FeatureNames,
+  LogisticRegression,
+  ProgressiveMetrics,
   decodeCheckpoint,
   encodeCheckpoint,
   encodeServing,
-  LogisticRegression,
-  ProgressiveMetrics,
+  type LearnerOptions,
   SparseVector,
-  type LearnerOptionsInput,
+  type SnapshotInfo,
 } from '@streamlr/model';
 import { DEFAULT_DECODE_LIMITS, tryDecodeSample, type DecodeLimits, type Sample } from '@streamlr/protocol';
 import { featurize } from './featurize.js';
-import type { DecodeResult, ProgressiveFigures, RestoredState, SnapshotBlobs, SnapshotContext, StreamLearner, WeightFigures } from './learner.js';
+import type {
+  DecodeResult,
+  ProgressiveFigures,
+  RestoredState,
+  SnapshotBlobs,
+  SnapshotContext,
+  StreamLearner,
+  WeightFigures,
+} from './learner.js';
 
 /**
- * Logistic regression as the training pipeline sees it: protocol decode → featurize → one
- * update with progressive validation (the learner predicts before it learns), and snapshots in
- * the model package's checkpoint + serving formats.
+ * Logistic regression as trainer, replay and the CLI train it: a sample's features → hashed sparse vector (the same
+ * hashing as trainer and scorer), the model's learner, progressive metrics, and snapshots that
+ * carry a bounded slot → feature-name dictionary so `model inspect` can name the top weights.
+ */
+
+/**
+ * Names of the heaviest weights stored in a snapshot's `extra.featureNames` as `[slot, name]`
+ * pairs, |weight| descending: enough for `model inspect`, bounded whatever the stream.
+ */
+export const STORED_FEATURE_NAMES = 1_000;
+
+/** Slot → display name (`country=US`, `amount`) of the features seen, bounded; see FeatureNames. */
+export function topFeatureNames(names: FeatureNames, learner: LogisticRegression, k = STORED_FEATURE_NAMES): [number, string][] {
+  return names.top((slot) => learner.weight(slot), k).map((row) => [row.slot, row.name]);
+}
+
+/** Reads `extra.featureNames` back (ignores anything malformed: names are a convenience). */
+export function storedFeatureNames(extra: Readonly<Record<string, unknown>> | undefined): Map<number, string> {
+  const out = new Map<number, string>();
+  const pairs = extra?.['featureNames'];
+  if (!Array.isArray(pairs)) return out;
+  for (const pair of pairs) {
+    if (Array.isArray(pair) && Number.isInteger(pair[0]) && typeof pair[1] === 'string') out.set(pair[0] as number, pair[1]);
+  }
+  return out;
+}
+
+/** Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. */
+export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null): SnapshotBlobs {
+  const extra = { ...(info.extra ?? {}), ...(names === null ? {} : { featureNames: topFeatureNames(names, learner) }) };
+  const full: SnapshotInfo = { ...info, extra };
+  return { checkpoint: encodeCheckpoint(learner, full), serving: encodeServing(learner, full) };
+}
+
+export interface LogisticLearnerOptions {
+  readonly limits?: DecodeLimits;
+  /** Progressive-metrics window; default 10,000. */
+  readonly window?: number;
+  /** Slots whose feature names are remembered; default 100,000. */
+  readonly namesCapacity?: number;
+}
+
+/**
+ * StreamLearner over @streamlr/model (trainer service, replay, demo): decode with the protocol's decoder,
+ * one update per sample with progressive validation, snapshots as `snapshotBlobs`.
  */
 export class LogisticLearner implements StreamLearner<Sample> {
   private model: LogisticRegression;
-  private readonly x = new SparseVector(64);
-  private metrics = new ProgressiveMetrics();
+  private metrics: ProgressiveMetrics;
+  private names: FeatureNames;
+  private readonly vector = new SparseVector(64);
+  private readonly limits: DecodeLimits;
 
   constructor(
-    private readonly options: LearnerOptionsInput = {},
-    private readonly limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+    readonly options: LearnerOptions,
+    private readonly settings: LogisticLearnerOptions = {},
   ) {
     this.model = new LogisticRegression(options);
+    this.metrics = new ProgressiveMetrics({ window: settings.window ?? DEFAULT_PROGRESSIVE_METRICS_OPTIONS.window });
+    this.names = new FeatureNames(settings.namesCapacity ?? 100_000);
+    this.limits = settings.limits ?? DEFAULT_DECODE_LIMITS;
   }
 
-  /** The learner itself (read-only use: evaluation, inspection). */
-  get regression(): LogisticRegression {
+  get learner(): LogisticRegression {
     return this.model;
   }
 
   decode(bytes: Buffer | null): DecodeResult<Sample> {
     const result = tryDecodeSample(bytes, this.limits);
     if (result.ok) return result;
-    const { reason, field, message } = result.error;
-    return { ok: false, error: { reason, field, message } };
+    return { ok: false, error: { reason: result.error.reason, field: result.error.field, message: result.error.message } };
   }
 
   learn(sample: Sample): void {
-    const x = featurize(sample, this.model.options.featureSpace, this.x);
+    const space = this.options.featureSpace;
+    const x = featurize(sample, space, this.vector);
+    // Names cost string allocations: remembered until the dictionary is full, then no more.
+    if (sample.features !== undefined && this.names.size < this.names.capacity) this.names.record(sample.features, space);
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
   }
@@ -51,8 +110,8 @@ export class LogisticLearner implements StreamLearner<Sample> {
   }
 
   progressive(): ProgressiveFigures {
-    const m = this.metrics.snapshot();
-    return { logloss: m.logloss, accuracy: m.accuracy, auc: m.auc, n: m.n };
+    const s = this.metrics.snapshot();
+    return { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
   }
 
   weights(): WeightFigures {
@@ -61,26 +120,33 @@ export class LogisticLearner implements StreamLearner<Sample> {
   }
 
   snapshot(context: SnapshotContext): SnapshotBlobs {
-    const info = {
-      model: context.model,
-      version: context.version,
-      createdAt: context.createdAt,
-      metrics: this.progressive(),
-      offsets: context.offsets,
-      ...(context.extra === undefined ? {} : { extra: context.extra }),
-    };
-    return { checkpoint: encodeCheckpoint(this.model, info), serving: encodeServing(this.model, info) };
+    return snapshotBlobs(
+      this.model,
+      {
+        model: context.model,
+        version: context.version,
+        createdAt: context.createdAt,
+        metrics: this.progressive(),
+        offsets: context.offsets,
+        ...(context.extra === undefined ? {} : { extra: context.extra }),
+      },
+      this.names,
+    );
   }
 
   restore(checkpoint: Uint8Array): RestoredState {
     const { header, learner } = decodeCheckpoint(checkpoint);
     this.model = learner;
-    this.metrics = new ProgressiveMetrics();
+    this.metrics.reset();
+    this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
+    for (const [slot, name] of storedFeatureNames(header.extra)) this.names.set(slot, name);
     return { offsets: header.offsets, samplesSeen: header.samplesSeen };
   }
 
   reset(): void {
     this.model = new LogisticRegression(this.options);
-    this.metrics = new ProgressiveMetrics();
+    this.metrics.reset();
+    this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
   }
 }
+

@@ -1,8 +1,18 @@
 import { SettingsError } from '@streamlr/stream';
 import { UsageError, type Command } from './command.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { modelCommand } from './commands/model.js';
+import { produceCommand } from './commands/produce.js';
+import { replayCommand } from './commands/replay.js';
+import { trainCommand } from './commands/train.js';
 import { trainerCommand } from './commands/trainer.js';
 
 const commands: readonly Command[] = [
+  trainCommand,
+  evaluateCommand,
+  produceCommand,
+  replayCommand,
+  modelCommand,
   trainerCommand,
 ];
 

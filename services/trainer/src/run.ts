@@ -6,7 +6,7 @@ import {
   LEARNER_SETTINGS,
   LogisticLearner,
   SettingsError,
-  learnerOptions,
+  learnerOptionsFrom,
   DeadLetterSink,
   FencedError,
   KafkaTransport,
@@ -53,7 +53,7 @@ export async function runTrainer(argv: readonly string[], options: RunTrainerOpt
     learner = new CountingLearner() as StreamLearner<unknown>;
   } else {
     const limits = decodeLimits({ maxBytes: values.maxMessageBytes, maxFeatures: values.maxFeatures });
-    learner = new LogisticLearner(learnerOptions(values), limits) as StreamLearner<unknown>;
+    learner = new LogisticLearner(learnerOptionsFrom(values), { limits }) as StreamLearner<unknown>;
   }
   return serve(values, learner, log, options.stopSignal ?? signals());
 }
