@@ -25,7 +25,7 @@ export {
   type LearningRateSchedule,
   type ScheduleSpec,
 } from './schedules.js';
-export { FeatureScaler, MIN_SCALE, type Normalization } from './normalizer.js';
+export { FeatureScaler, GRADIENT_LIMIT, MIN_SCALE, clipGradient, type Normalization, type ScalerStatistics } from './normalizer.js';
 export { LazyRegularizedWeights, pendingL1 } from './regularization.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optimizer.js';
 export { Sgd } from './sgd.js';
@@ -43,7 +43,7 @@ export {
   type OptimizerOptionsInput,
   type SgdOptions,
 } from './options.js';
-export { GRADIENT_LIMIT, LogisticRegression, type LabeledVector, type LearnerState, type WeightStats } from './logistic-regression.js';
+export { LogisticRegression, type LabeledVector, type LearnerState, type WeightStats } from './logistic-regression.js';
 export { fitBatch, fitEpochs, fitMiniBatches, type EpochOptions } from './batch.js';
 export { EagerReferenceLearner } from './eager.js';
 export {
