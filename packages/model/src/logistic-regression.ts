@@ -9,7 +9,7 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { FeatureScaler, clipGradient, type ScalerStatistics } from './normalizer.js';
+import { FeatureScaler, SCALER_FIELD, clipGradient, type ScalerStatistics } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
@@ -54,6 +54,8 @@ export class LogisticRegression {
   private readonly table: SlotTable;
   private readonly optimizer: Optimizer;
   private readonly scaler: FeatureScaler | null;
+  /** Offset of the scaler's fields in a slot record. */
+  private readonly scalerAt: number;
   private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
@@ -69,6 +71,7 @@ export class LogisticRegression {
     this.table = createSlotTable(this.slots, optimizerFields + (mode === 'none' ? 0 : FeatureScaler.fields(mode)));
     this.optimizer = makeOptimizer(this.options, this.table);
     this.scaler = mode === 'none' ? null : new FeatureScaler(mode, this.table, optimizerFields);
+    this.scalerAt = optimizerFields;
   }
 
   /** Samples learned so far (a mini-batch of B counts B). */
@@ -125,8 +128,10 @@ export class LogisticRegression {
   }
 
   /**
-   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b; with `prepare`, each coordinate's lazy state
-   * is stored first (same value). One loop per normalisation mode, no per-feature mode test.
+   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b, reading 1/s_j and c_j straight from the slot
+   * record (the values scaler.inverseScale(j) and scaler.center(j) return), next to the weight
+   * in memory. With `prepare`, each coordinate's lazy state is stored first (same value). The
+   * loops are written out per case so each has a single, inlinable optimizer call.
    */
   private computeMargin(x: SparseVector, prepare: boolean): number {
     const opt = this.optimizer;
@@ -136,22 +141,49 @@ export class LogisticRegression {
     const nnz = x.nnz;
     let z = 0;
     if (scaler === null) {
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * values[k]!;
+      if (prepare) {
+        for (let k = 0; k < nnz; k++) {
+          const w = opt.prepareWeight(indices[k]!);
+          if (w !== 0) z += w * values[k]!;
+        }
+      } else {
+        for (let k = 0; k < nnz; k++) {
+          const w = opt.weight(indices[k]!);
+          if (w !== 0) z += w * values[k]!;
+        }
       }
-    } else if (scaler.mode === 'rms') {
+      return z + opt.bias;
+    }
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const at = this.scalerAt;
+    if (scaler.mode === 'rms') {
+      const inverseAt = at + SCALER_FIELD.inverseRms;
       for (let k = 0; k < nnz; k++) {
         const j = indices[k]!;
         const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * scaler.inverseScale(j) * values[k]!;
+        if (w !== 0) z += w * data[j * stride + inverseAt]! * values[k]!;
+      }
+      return z + opt.bias;
+    }
+    const { spread, location, inverseStandard } = SCALER_FIELD;
+    if (prepare) {
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = opt.prepareWeight(j);
+        if (w !== 0) {
+          const b = j * stride + at;
+          z += w * data[b + inverseStandard]! * (values[k]! - (data[b + spread]! > 0 ? data[b + location]! : 0));
+        }
       }
     } else {
       for (let k = 0; k < nnz; k++) {
         const j = indices[k]!;
-        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * scaler.inverseScale(j) * (values[k]! - scaler.center(j));
+        const w = opt.weight(j);
+        if (w !== 0) {
+          const b = j * stride + at;
+          z += w * data[b + inverseStandard]! * (values[k]! - (data[b + spread]! > 0 ? data[b + location]! : 0));
+        }
       }
     }
     return z + opt.bias;

@@ -60,10 +60,11 @@ export interface ScalerStatistics {
   readonly spread: Float64Array;
 }
 
-// Field offsets within the scaler's part of a slot record.
+// Field offsets within the scaler's part of a slot record (exported for the learner's hot loops).
 const COUNT = 0;
 const LOCATION = 1; // standard: mean μ_j; rms: RMS s_j
 const SPREAD = 2; // standard: standard deviation σ_j
+export const SCALER_FIELD = { count: COUNT, location: LOCATION, spread: SPREAD, inverseStandard: 3, inverseRms: 2 } as const;
 
 /**
  * Per-slot scaling statistics, as fields of a slot table: count n_j, location (mean or RMS),
@@ -151,12 +152,18 @@ export class FeatureScaler {
     const indices = x.indices;
     const values = x.values;
     const nnz = x.nnz;
+    const data = this.data;
+    const stride = this.stride;
+    const offset = this.offset;
     if (this.standard) {
       for (let k = 0; k < nnz; k++) {
         const j = indices[k]!;
         const v = values[k]!;
         this.observeStandard(j, v);
-        out[k] = clipGradient(g * this.normalize(j, v));
+        const b = j * stride + offset;
+        const c = data[b + SPREAD]! > 0 ? data[b + LOCATION]! : 0;
+        const d = v - c;
+        out[k] = clipGradient(g * (d - d === 0 ? d * data[b + 3]! : this.normalize(j, v)));
       }
     } else {
       for (let k = 0; k < nnz; k++) {

@@ -76,7 +76,7 @@ export class LazyRegularizedWeights {
    * returned just before (the caught-up value is computed exactly as in `pendingL1`).
    */
   prepareWeight(j: number): number {
-    this.catchUp(j);
+    if (this.appliedAt >= 0) this.catchUp(j);
     return this.scale * this.table.data[j * this.table.stride + this.valueAt]!;
   }
 
