@@ -25,12 +25,10 @@ export {
   type LearningRateSchedule,
   type ScheduleSpec,
 } from './schedules.js';
-export { FeatureScaler, GRADIENT_LIMIT, MIN_SCALE, clipGradient, type Normalization, type ScalerStatistics } from './normalizer.js';
-export { LazyRegularizedWeights, pendingL1 } from './regularization.js';
+export { GRADIENT_LIMIT, MIN_SCALE, type Normalization, type ScalerStatistics } from './normalizer.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optimizer.js';
-export { Sgd } from './sgd.js';
-export { AdaGrad, ADAGRAD_EPSILON } from './adagrad.js';
-export { Ftrl, ftrlWeight } from './ftrl.js';
+export { ADAGRAD_EPSILON } from './adagrad.js';
+export { ftrlWeight } from './ftrl.js';
 export {
   DEFAULT_LEARNER_OPTIONS,
   DEFAULT_OPTIMIZER_OPTIONS,
