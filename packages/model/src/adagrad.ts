@@ -13,35 +13,47 @@
  * make O(nnz) updates impossible; decoupled, the lazy scheme of regularization.ts stays exact.
  */
 import { LazyRegularizedWeights } from './regularization.js';
-import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
+import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import { lazyState, restoreLazy } from './sgd.js';
+import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { AdaGradOptions } from './options.js';
 
 /** Keeps 0/0 out of the first step of a coordinate whose gradient is 0 when G0 = 0. */
 export const ADAGRAD_EPSILON = 1e-12;
 
 export class AdaGrad implements Optimizer {
+  /** Fields per slot: the lazy weight's, then G_j. */
+  static fields(options: AdaGradOptions): number {
+    return LazyRegularizedWeights.fields(options.l1) + 1;
+  }
+
   readonly name = 'adagrad' as const;
   readonly size: number;
   private readonly w: LazyRegularizedWeights;
-  /** G_j: sum of squared gradients of coordinate j. */
-  private readonly sumSquares: Float64Array;
+  /** Offset of G_j (sum of squared gradients) in a slot's record. */
+  private readonly sumAt: number;
+  private readonly fieldCount: number;
   private readonly schedule: LearningRateSchedule;
   private readonly g0: number;
   private b = 0;
   private biasSumSquares = 0;
 
-  constructor(size: number, options: AdaGradOptions) {
-    this.size = size;
-    this.w = new LazyRegularizedWeights(size, options.l1, options.l2);
-    this.sumSquares = new Float64Array(size);
+  constructor(table: SlotTable, offset: number, options: AdaGradOptions) {
+    this.size = table.size;
+    this.w = new LazyRegularizedWeights(table, offset, options.l1, options.l2);
+    this.sumAt = offset + LazyRegularizedWeights.fields(options.l1);
+    this.fieldCount = AdaGrad.fields(options);
     this.schedule = makeSchedule(options.learningRate);
     this.g0 = options.initialAccumulator;
   }
 
   get bias(): number {
     return this.b;
+  }
+
+  get byteLength(): number {
+    return this.size * 8 * this.fieldCount;
   }
 
   weight(j: number): number {
@@ -56,17 +68,20 @@ export class AdaGrad implements Optimizer {
     const eta = this.schedule.rate(t);
     const w = this.w;
     w.advance(eta);
-    const stored = w.stored;
-    const s = w.scale;
-    const G = this.sumSquares;
+    const data = w.table.data;
+    const stride = w.table.stride;
+    const at = w.valueAt;
+    const sumAt = this.sumAt;
+    const rate = eta / w.scale; // η in stored units (w = S·v)
     const g0 = this.g0;
-    const l1 = w.applied !== null;
+    const l1 = w.appliedAt >= 0;
     for (let k = 0; k < count; k++) {
       const j = indices[k]!;
+      const b = j * stride;
       const g = gradients[k]!;
-      const sum = G[j]! + g * g;
-      G[j] = sum;
-      stored[j]! -= (eta * g) / (Math.sqrt(sum + g0) + ADAGRAD_EPSILON) / s;
+      const sum = data[b + sumAt]! + g * g;
+      data[b + sumAt] = sum;
+      data[b + at]! -= (rate * g) / (Math.sqrt(sum + g0) + ADAGRAD_EPSILON);
       if (l1) w.catchUp(j);
     }
     this.biasSumSquares += biasGradient * biasGradient;
@@ -75,12 +90,12 @@ export class AdaGrad implements Optimizer {
 
   state(): OptimizerState {
     const base = lazyState(this.w, { bias: this.b, biasSumSquares: this.biasSumSquares });
-    return { arrays: { ...base.arrays, sumSquares: this.sumSquares }, scalars: base.scalars };
+    return { arrays: { ...base.arrays, sumSquares: readField(this.w.table, this.sumAt) }, scalars: base.scalars };
   }
 
   restore(state: OptimizerState): void {
     restoreLazy(this.w, state);
-    copyArray('sumSquares', this.sumSquares, state.arrays['sumSquares']);
+    writeField(this.w.table, this.sumAt, state.arrays['sumSquares'], 'sumSquares');
     this.b = readScalar(state, 'bias');
     this.biasSumSquares = readScalar(state, 'biasSumSquares');
   }

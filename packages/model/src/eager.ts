@@ -16,6 +16,7 @@ import { slotCount } from './features.js';
 import { ftrlWeight } from './ftrl.js';
 import { sigmoid } from './loss.js';
 import { FeatureScaler, clipGradient } from './normalizer.js';
+import { createSlotTable } from './slot-table.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import type { SparseVector } from './sparse-vector.js';
@@ -45,7 +46,7 @@ export class EagerReferenceLearner {
     this.acc = new Float64Array(o.name === 'sgd' ? 0 : m);
     this.z = new Float64Array(o.name === 'ftrl' ? m : 0);
     const mode = this.options.normalization;
-    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, m);
+    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, createSlotTable(m, FeatureScaler.fields(mode)), 0);
     this.schedule = o.name === 'ftrl' ? null : makeSchedule(o.learningRate);
   }
 
@@ -57,7 +58,7 @@ export class EagerReferenceLearner {
   weight(slot: number): number {
     const w = this.w[slot]!;
     if (w === 0 || this.scaler === null) return w;
-    return w * this.scaler.inverseScales[slot]!;
+    return w * this.scaler.inverseScale(slot);
   }
 
   predictProba(x: SparseVector): number {
@@ -66,7 +67,7 @@ export class EagerReferenceLearner {
       const j = x.indices[k]!;
       const w = this.w[j]!;
       if (w === 0) continue;
-      z += this.scaler === null ? w * x.values[k]! : w * this.scaler.inverseScales[j]! * (x.values[k]! - this.scaler.center(j));
+      z += this.scaler === null ? w * x.values[k]! : w * this.scaler.inverseScale(j) * (x.values[k]! - this.scaler.center(j));
     }
     return sigmoid(z + this.b);
   }
@@ -133,20 +134,21 @@ export class EagerReferenceLearner {
   private ftrlStep(x: SparseVector, grads: number[], g: number): void {
     const o = this.options.optimizer;
     if (o.name !== 'ftrl') return;
-    const { learningRate: alpha, beta, l1, l2 } = o;
+    const { beta, l1, l2 } = o;
+    const inverseAlpha = 1 / o.learningRate;
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k]!;
       const gk = grads[k]!;
       const n = this.acc[j]!;
-      const sigma = (Math.sqrt(n + gk * gk) - Math.sqrt(n)) / alpha;
+      const sigma = (Math.sqrt(n + gk * gk) - Math.sqrt(n)) * inverseAlpha;
       this.z[j]! += gk - sigma * this.w[j]!;
       this.acc[j] = n + gk * gk;
     }
     const bn = this.biasAcc + g * g;
-    this.biasZ += g - ((Math.sqrt(bn) - Math.sqrt(this.biasAcc)) / alpha) * this.b;
+    this.biasZ += g - (Math.sqrt(bn) - Math.sqrt(this.biasAcc)) * inverseAlpha * this.b;
     this.biasAcc = bn;
     // Materialise every weight, every step.
-    for (let j = 0; j < this.slots; j++) this.w[j] = ftrlWeight(this.z[j]!, this.acc[j]!, alpha, beta, l1, l2);
-    this.b = ftrlWeight(this.biasZ, this.biasAcc, alpha, beta, 0, 0);
+    for (let j = 0; j < this.slots; j++) this.w[j] = ftrlWeight(this.z[j]!, Math.sqrt(this.acc[j]!), inverseAlpha, beta, l1, l2);
+    this.b = ftrlWeight(this.biasZ, Math.sqrt(this.biasAcc), inverseAlpha, beta, 0, 0);
   }
 }

@@ -9,88 +9,114 @@
  *
  * Weights are a closed-form function of (z_j, n_j), so they are lazy by construction: an update
  * touches only the sample's coordinates, L1 gives exact zeros, and the "eager" reference simply
- * materialises every w_j each step. Each w_j is cached in `w` when (z_j, n_j) change (so a
- * prediction reads one array instead of a square root and a division per feature); the cache is
- * rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with λ1 = λ2 = 0.
- * `learningRate` is α (a number; FTRL has its own per-coordinate schedule √n_j/α).
+ * materialises every w_j each step. w_j and √n_j are cached in the slot record when (z_j, n_j)
+ * change, so a prediction reads one number per feature and an update takes one square root;
+ * the caches are rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with
+ * λ1 = λ2 = 0. `learningRate` is α (a number; FTRL has its own per-coordinate schedule).
  */
-import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
+import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
+import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
 
+// Field offsets within the optimizer's part of a slot record.
+const Z = 0;
+const N = 1;
+const W = 2;
+const ROOT_N = 3;
+
 export class Ftrl implements Optimizer {
+  /** Fields per slot: z, n, cached w, cached √n. */
+  static fields(_options: FtrlOptions): number {
+    return 4;
+  }
+
   readonly name = 'ftrl' as const;
   readonly size: number;
-  readonly z: Float64Array;
-  readonly n: Float64Array;
-  /** w_j = ftrlWeight(z_j, n_j), cached. */
-  readonly w: Float64Array;
-  private readonly alpha: number;
+  private readonly table: SlotTable;
+  private readonly offset: number;
+  private readonly inverseAlpha: number;
   private readonly beta: number;
   private readonly l1: number;
   private readonly l2: number;
   private biasZ = 0;
   private biasN = 0;
 
-  constructor(size: number, options: FtrlOptions) {
-    this.size = size;
-    this.z = new Float64Array(size);
-    this.n = new Float64Array(size);
-    this.w = new Float64Array(size);
-    this.alpha = options.learningRate;
+  constructor(table: SlotTable, offset: number, options: FtrlOptions) {
+    this.size = table.size;
+    this.table = table;
+    this.offset = offset;
+    this.inverseAlpha = 1 / options.learningRate;
     this.beta = options.beta;
     this.l1 = options.l1;
     this.l2 = options.l2;
   }
 
   get bias(): number {
-    return ftrlWeight(this.biasZ, this.biasN, this.alpha, this.beta, 0, 0);
+    return ftrlWeight(this.biasZ, Math.sqrt(this.biasN), this.inverseAlpha, this.beta, 0, 0);
+  }
+
+  get byteLength(): number {
+    return this.size * 8 * 4;
   }
 
   weight(j: number): number {
-    return this.w[j]!;
+    return this.table.data[j * this.table.stride + this.offset + W]!;
   }
 
   prepareWeight(j: number): number {
-    return this.w[j]!;
+    return this.table.data[j * this.table.stride + this.offset + W]!;
   }
 
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, _t: number): void {
-    const { z, n, w, alpha, beta, l1, l2 } = this;
+    const { inverseAlpha, beta, l1, l2 } = this;
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const offset = this.offset;
     for (let k = 0; k < count; k++) {
-      const j = indices[k]!;
+      const b = indices[k]! * stride + offset;
       const g = gradients[k]!;
-      const nj = n[j]!;
-      const sqrtN = Math.sqrt(nj);
-      const nNext = nj + g * g;
-      const sqrtNext = Math.sqrt(nNext);
-      const zNext = z[j]! + g - ((sqrtNext - sqrtN) / alpha) * w[j]!;
-      z[j] = zNext;
-      n[j] = nNext;
-      // = ftrlWeight(zNext, nNext, ...), with the square root already at hand.
-      w[j] = zNext <= l1 && zNext >= -l1 ? 0 : -(zNext - (zNext > 0 ? l1 : -l1)) / ((beta + sqrtNext) / alpha + l2);
+      const nNext = data[b + N]! + g * g;
+      const rootNext = Math.sqrt(nNext);
+      const zNext = data[b + Z]! + g - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
+      data[b + Z] = zNext;
+      data[b + N] = nNext;
+      data[b + ROOT_N] = rootNext;
+      data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
     }
     const bw = this.bias;
     const bn = this.biasN + biasGradient * biasGradient;
-    this.biasZ += biasGradient - ((Math.sqrt(bn) - Math.sqrt(this.biasN)) / alpha) * bw;
+    this.biasZ += biasGradient - (Math.sqrt(bn) - Math.sqrt(this.biasN)) * inverseAlpha * bw;
     this.biasN = bn;
   }
 
   state(): OptimizerState {
-    return { arrays: { z: this.z, n: this.n }, scalars: { biasZ: this.biasZ, biasN: this.biasN } };
+    return {
+      arrays: { z: readField(this.table, this.offset + Z), n: readField(this.table, this.offset + N) },
+      scalars: { biasZ: this.biasZ, biasN: this.biasN },
+    };
   }
 
   restore(state: OptimizerState): void {
-    copyArray('z', this.z, state.arrays['z']);
-    copyArray('n', this.n, state.arrays['n']);
-    const { z, n, w, alpha, beta, l1, l2 } = this;
-    for (let j = 0; j < this.size; j++) w[j] = ftrlWeight(z[j]!, n[j]!, alpha, beta, l1, l2);
+    writeField(this.table, this.offset + Z, state.arrays['z'], 'z');
+    writeField(this.table, this.offset + N, state.arrays['n'], 'n');
+    const { inverseAlpha, beta, l1, l2 } = this;
+    const data = this.table.data;
+    for (let j = 0; j < this.size; j++) {
+      const b = j * this.table.stride + this.offset;
+      data[b + ROOT_N] = Math.sqrt(data[b + N]!);
+      data[b + W] = ftrlWeight(data[b + Z]!, data[b + ROOT_N]!, inverseAlpha, beta, l1, l2);
+    }
     this.biasZ = readScalar(state, 'biasZ');
     this.biasN = readScalar(state, 'biasN');
   }
 }
 
-/** The FTRL-Proximal closed-form weight of a coordinate with state (z, n). */
-export function ftrlWeight(z: number, n: number, alpha: number, beta: number, l1: number, l2: number): number {
+/**
+ * The FTRL-Proximal closed-form weight of a coordinate with state z and √n (`sqrtN`), where
+ * `inverseAlpha` = 1/α. Every place that materialises a weight uses this expression, so cached,
+ * restored and eager weights agree bit for bit.
+ */
+export function ftrlWeight(z: number, sqrtN: number, inverseAlpha: number, beta: number, l1: number, l2: number): number {
   if (z <= l1 && z >= -l1) return 0;
-  return -(z - (z > 0 ? l1 : -l1)) / ((beta + Math.sqrt(n)) / alpha + l2);
+  return -(z - (z > 0 ? l1 : -l1)) / ((beta + sqrtN) * inverseAlpha + l2);
 }

@@ -25,12 +25,10 @@ export {
   type LearningRateSchedule,
   type ScheduleSpec,
 } from './schedules.js';
-export { FeatureScaler, MIN_SCALE, type Normalization } from './normalizer.js';
-export { LazyRegularizedWeights, pendingL1 } from './regularization.js';
+export { GRADIENT_LIMIT, MIN_SCALE, type Normalization, type ScalerStatistics } from './normalizer.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optimizer.js';
-export { Sgd } from './sgd.js';
-export { AdaGrad, ADAGRAD_EPSILON } from './adagrad.js';
-export { Ftrl, ftrlWeight } from './ftrl.js';
+export { ADAGRAD_EPSILON } from './adagrad.js';
+export { ftrlWeight } from './ftrl.js';
 export {
   DEFAULT_LEARNER_OPTIONS,
   DEFAULT_OPTIMIZER_OPTIONS,
@@ -43,7 +41,7 @@ export {
   type OptimizerOptionsInput,
   type SgdOptions,
 } from './options.js';
-export { GRADIENT_LIMIT, LogisticRegression, type LabeledVector, type LearnerState, type WeightStats } from './logistic-regression.js';
+export { LogisticRegression, type LabeledVector, type LearnerState, type WeightStats } from './logistic-regression.js';
 export { fitBatch, fitEpochs, fitMiniBatches, type EpochOptions } from './batch.js';
 export { EagerReferenceLearner } from './eager.js';
 export {

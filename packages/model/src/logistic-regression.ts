@@ -9,13 +9,13 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { FeatureScaler, clipGradient } from './normalizer.js';
+import { FeatureScaler, SCALER_FIELD, clipGradient, type ScalerStatistics } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
+import { createSlotTable, type SlotTable } from './slot-table.js';
 import { SparseVector } from './sparse-vector.js';
 
-export { GRADIENT_LIMIT } from './normalizer.js';
 
 /** A labeled sparse sample. */
 export interface LabeledVector {
@@ -37,22 +37,25 @@ export interface WeightStats {
   readonly l2Norm: number;
 }
 
-/** Complete learner state, as stored in a checkpoint. Arrays are live references. */
+/** Complete learner state, as stored in a checkpoint (plain per-slot arrays). */
 export interface LearnerState {
   readonly options: LearnerOptions;
   readonly samplesSeen: number;
   readonly steps: number;
   readonly optimizer: OptimizerState;
   /** Per-slot scaler statistics (see FeatureScaler; null with normalization 'none'). */
-  readonly scaler: { readonly count: Float64Array; readonly location: Float64Array; readonly spread: Float64Array } | null;
+  readonly scaler: ScalerStatistics | null;
 }
 
 export class LogisticRegression {
   readonly options: LearnerOptions;
   /** Number of weight slots, 2^bits. */
   readonly slots: number;
+  private readonly table: SlotTable;
   private readonly optimizer: Optimizer;
-  private scaler: FeatureScaler | null;
+  private readonly scaler: FeatureScaler | null;
+  /** Offset of the scaler's fields in a slot record. */
+  private readonly scalerAt: number;
   private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
@@ -62,9 +65,13 @@ export class LogisticRegression {
   constructor(options: LearnerOptionsInput = {}) {
     this.options = resolveLearnerOptions(options);
     this.slots = slotCount(this.options.featureSpace);
-    this.optimizer = makeOptimizer(this.options, this.slots);
+    // One interleaved record per slot: the optimizer's fields, then the scaler's (slot-table.ts).
     const mode = this.options.normalization;
-    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, this.slots);
+    const optimizerFields = fieldsOf(this.options);
+    this.table = createSlotTable(this.slots, optimizerFields + (mode === 'none' ? 0 : FeatureScaler.fields(mode)));
+    this.optimizer = makeOptimizer(this.options, this.table);
+    this.scaler = mode === 'none' ? null : new FeatureScaler(mode, this.table, optimizerFields);
+    this.scalerAt = optimizerFields;
   }
 
   /** Samples learned so far (a mini-batch of B counts B). */
@@ -121,8 +128,10 @@ export class LogisticRegression {
   }
 
   /**
-   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b; with `prepare`, each coordinate's lazy state
-   * is stored first (same value). One loop per normalisation mode, no per-feature mode test.
+   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b, reading 1/s_j and c_j straight from the slot
+   * record (the values scaler.inverseScale(j) and scaler.center(j) return), next to the weight
+   * in memory. With `prepare`, each coordinate's lazy state is stored first (same value). The
+   * loops are written out per case so each has a single, inlinable optimizer call.
    */
   private computeMargin(x: SparseVector, prepare: boolean): number {
     const opt = this.optimizer;
@@ -132,25 +141,49 @@ export class LogisticRegression {
     const nnz = x.nnz;
     let z = 0;
     if (scaler === null) {
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * values[k]!;
+      if (prepare) {
+        for (let k = 0; k < nnz; k++) {
+          const w = opt.prepareWeight(indices[k]!);
+          if (w !== 0) z += w * values[k]!;
+        }
+      } else {
+        for (let k = 0; k < nnz; k++) {
+          const w = opt.weight(indices[k]!);
+          if (w !== 0) z += w * values[k]!;
+        }
       }
-    } else if (scaler.centers === null) {
-      const inv = scaler.inverseScales;
+      return z + opt.bias;
+    }
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const at = this.scalerAt;
+    if (scaler.mode === 'rms') {
+      const inverseAt = at + SCALER_FIELD.inverseRms;
       for (let k = 0; k < nnz; k++) {
         const j = indices[k]!;
         const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * inv[j]! * values[k]!;
+        if (w !== 0) z += w * data[j * stride + inverseAt]! * values[k]!;
+      }
+      return z + opt.bias;
+    }
+    const { spread, location, inverseStandard } = SCALER_FIELD;
+    if (prepare) {
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = opt.prepareWeight(j);
+        if (w !== 0) {
+          const b = j * stride + at;
+          z += w * data[b + inverseStandard]! * (values[k]! - (data[b + spread]! > 0 ? data[b + location]! : 0));
+        }
       }
     } else {
-      const inv = scaler.inverseScales;
-      const centers = scaler.centers;
       for (let k = 0; k < nnz; k++) {
         const j = indices[k]!;
-        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * inv[j]! * (values[k]! - centers[j]!);
+        const w = opt.weight(j);
+        if (w !== 0) {
+          const b = j * stride + at;
+          z += w * data[b + inverseStandard]! * (values[k]! - (data[b + spread]! > 0 ? data[b + location]! : 0));
+        }
       }
     }
     return z + opt.bias;
@@ -205,7 +238,7 @@ export class LogisticRegression {
   weight(slot: number): number {
     const w = this.optimizer.weight(slot);
     if (w === 0 || this.scaler === null) return w;
-    return w * this.scaler.inverseScales[slot]!;
+    return w * this.scaler.inverseScale(slot);
   }
 
   /** Centre c_j of `slot` (0 unless normalization 'standard' centres it). O(1). */
@@ -244,14 +277,19 @@ export class LogisticRegression {
     return { nonzero, slots: this.slots, sparsity: 1 - nonzero / this.slots, l1Norm: l1, l2Norm: Math.sqrt(l2) };
   }
 
-  /** The complete state (live arrays; copy before mutating). Used by snapshots and merging. */
+  /** Bytes of memory held by the model's per-slot records (weights, optimizer and scaler state). */
+  get byteLength(): number {
+    return this.table.data.byteLength;
+  }
+
+  /** The complete state as plain arrays (copies, O(m)). Used by snapshots and merging. */
   exportState(): LearnerState {
     return {
       options: this.options,
       samplesSeen: this.seen,
       steps: this.stepCount,
       optimizer: this.optimizer.state(),
-      scaler: this.scaler === null ? null : { count: this.scaler.count, location: this.scaler.location, spread: this.scaler.spread },
+      scaler: this.scaler === null ? null : this.scaler.statistics(),
     };
   }
 
@@ -260,16 +298,8 @@ export class LogisticRegression {
     const learner = new LogisticRegression(state.options);
     learner.optimizer.restore(state.optimizer);
     if (learner.scaler !== null) {
-      const s = state.scaler;
-      if (s === null) throw new RangeError(`learner state has no scaler but normalization is ${learner.options.normalization}`);
-      copyExact('count', learner.scaler.count, s.count);
-      copyExact('location', learner.scaler.location, s.location);
-      copyExact('spread', learner.scaler.spread, s.spread);
-      learner.scaler = new FeatureScaler(learner.scaler.mode, learner.slots, {
-        count: learner.scaler.count,
-        location: learner.scaler.location,
-        spread: learner.scaler.spread,
-      });
+      if (state.scaler === null) throw new RangeError(`learner state has no scaler but normalization is ${learner.options.normalization}`);
+      learner.scaler.restore(state.scaler);
     }
     if (!Number.isSafeInteger(state.samplesSeen) || state.samplesSeen < 0) throw new RangeError(`bad samplesSeen ${state.samplesSeen}`);
     if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new RangeError(`bad steps ${state.steps}`);
@@ -284,19 +314,27 @@ export class LogisticRegression {
   }
 }
 
-function makeOptimizer(options: LearnerOptions, size: number): Optimizer {
+function fieldsOf(options: LearnerOptions): number {
   const o = options.optimizer;
   switch (o.name) {
     case 'sgd':
-      return new Sgd(size, o);
+      return Sgd.fields(o);
     case 'adagrad':
-      return new AdaGrad(size, o);
+      return AdaGrad.fields(o);
     case 'ftrl':
-      return new Ftrl(size, o);
+      return Ftrl.fields(o);
   }
 }
 
-function copyExact(name: string, target: Float64Array, source: Float64Array): void {
-  if (source.length !== target.length) throw new RangeError(`state array ${name}: expected ${target.length} values, got ${source.length}`);
-  target.set(source);
+function makeOptimizer(options: LearnerOptions, table: SlotTable): Optimizer {
+  const o = options.optimizer;
+  switch (o.name) {
+    case 'sgd':
+      return new Sgd(table, 0, o);
+    case 'adagrad':
+      return new AdaGrad(table, 0, o);
+    case 'ftrl':
+      return new Ftrl(table, 0, o);
+  }
 }
+

@@ -51,7 +51,7 @@ export function mergeLearners(learners: readonly LogisticRegression[], mixing?: 
   let scaler: LearnerState['scaler'] = null;
   if (options.normalization !== 'none') {
     const pooled = poolScalers(options.normalization, states.map((s) => s.scaler!), m);
-    const view = new FeatureScaler(options.normalization, m, pooled);
+    const view = FeatureScaler.fromStatistics(options.normalization, pooled);
     for (let j = 0; j < m; j++) if (target[j] !== 0) target[j]! *= view.scale(j);
     scaler = pooled;
   }
@@ -75,10 +75,10 @@ export function mergeLearners(learners: readonly LogisticRegression[], mixing?: 
     for (let j = 0; j < m; j++) {
       const w = target[j]!;
       if (w === 0) z[j] = Math.min(o.l1, Math.max(-o.l1, zAvg[j]!));
-      else z[j] = -w * ((o.beta + Math.sqrt(n[j]!)) / o.learningRate + o.l2) - (w > 0 ? o.l1 : -o.l1);
+      else z[j] = -w * ((o.beta + Math.sqrt(n[j]!)) * (1 / o.learningRate) + o.l2) - (w > 0 ? o.l1 : -o.l1);
     }
     const biasN = averageScalar('biasN');
-    const biasZ = -bias * ((o.beta + Math.sqrt(biasN)) / o.learningRate);
+    const biasZ = -bias * ((o.beta + Math.sqrt(biasN)) * (1 / o.learningRate));
     optimizer = { arrays: { z, n }, scalars: { biasZ, biasN } };
   } else {
     // Budget in weight units (each learner's U is in its own stored units: U·S).

@@ -2,9 +2,8 @@
  * MurmurHash3, x86 32-bit variant (Austin Appleby, SMHasher `MurmurHash3_x86_32`), over the
  * UTF-8 bytes of a string. This is the hash Vowpal Wabbit's hashing trick uses.
  *
- * Hot path: strings are UTF-8 encoded into one module-level scratch buffer (grown on demand,
- * never shrunk), read back as little-endian 32-bit blocks. Nothing is allocated per call once
- * the buffer is large enough. JavaScript is single-threaded, so sharing the buffer is safe.
+ * Strings are hashed as a stream of UTF-8 bytes computed on the fly from their UTF-16 code units
+ * (no allocation, no intermediate buffer); byte arrays are read as little-endian 32-bit blocks.
  */
 
 const C1 = 0xcc9e2d51;
@@ -23,44 +22,6 @@ function ensureCapacity(needed: number): void {
   grown.set(bytes);
   bytes = grown;
   words = new Int32Array(bytes.buffer);
-}
-
-/**
- * Writes the UTF-8 encoding of `s` at `pos` in the scratch buffer and returns the end position.
- * Lone surrogates become U+FFFD, exactly as `TextEncoder` does.
- */
-function writeUtf8(s: string, pos: number): number {
-  const n = s.length;
-  ensureCapacity(pos + n * 3 + 4);
-  const out = bytes;
-  for (let i = 0; i < n; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      out[pos++] = c;
-    } else if (c < 0x800) {
-      out[pos++] = 0xc0 | (c >> 6);
-      out[pos++] = 0x80 | (c & 0x3f);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-        out[pos++] = 0xf0 | (c >> 18);
-        out[pos++] = 0x80 | ((c >> 12) & 0x3f);
-        out[pos++] = 0x80 | ((c >> 6) & 0x3f);
-        out[pos++] = 0x80 | (c & 0x3f);
-      } else {
-        out[pos++] = 0xef; // U+FFFD replacement character
-        out[pos++] = 0xbf;
-        out[pos++] = 0xbd;
-      }
-    } else {
-      out[pos++] = 0xe0 | (c >> 12);
-      out[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      out[pos++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return pos;
 }
 
 /** MurmurHash3_x86_32 of the first `length` bytes of the scratch buffer. */
@@ -110,9 +71,112 @@ export function murmur3Bytes(data: Uint8Array, seed: number): number {
   return hashScratch(data.length, seed);
 }
 
+// Streaming hashing of JavaScript strings, UTF-8 encoded on the fly (the hot path of
+// hashFeatures): whole 4-byte blocks straight from charCodeAt while the input is ASCII and
+// block-aligned, byte by byte otherwise. The stream state lives in a module-level Int32Array:
+// module-level `let` numbers outside the small-integer range would be boxed on every store.
+const stream = new Int32Array(4);
+const HASH = 0;
+const WORD = 1;
+const BYTES = 2; // bytes in WORD (0..3)
+const LENGTH = 3;
+
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function pushByte(b: number): void {
+  const bytes = stream[BYTES]!;
+  const word = stream[WORD]! | (b << (bytes << 3));
+  stream[LENGTH]!++;
+  if (bytes === 3) {
+    stream[HASH] = mixBlock(stream[HASH]!, word);
+    stream[WORD] = 0;
+    stream[BYTES] = 0;
+  } else {
+    stream[WORD] = word;
+    stream[BYTES] = bytes + 1;
+  }
+}
+
+function pushString(s: string): void {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    if (stream[BYTES] === 0 && i + 3 < n) {
+      const c0 = s.charCodeAt(i);
+      const c1 = s.charCodeAt(i + 1);
+      const c2 = s.charCodeAt(i + 2);
+      const c3 = s.charCodeAt(i + 3);
+      if ((c0 | c1 | c2 | c3) < 0x80) {
+        stream[HASH] = mixBlock(stream[HASH]!, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+        stream[LENGTH]! += 4;
+        i += 3;
+        continue;
+      }
+    }
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      pushByte(c);
+    } else if (c < 0x800) {
+      pushByte(0xc0 | (c >> 6));
+      pushByte(0x80 | (c & 0x3f));
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        pushByte(0xf0 | (c >> 18));
+        pushByte(0x80 | ((c >> 12) & 0x3f));
+        pushByte(0x80 | ((c >> 6) & 0x3f));
+        pushByte(0x80 | (c & 0x3f));
+      } else {
+        pushByte(0xef); // lone surrogate: U+FFFD, as TextEncoder
+        pushByte(0xbf);
+        pushByte(0xbd);
+      }
+    } else {
+      pushByte(0xe0 | (c >> 12));
+      pushByte(0x80 | ((c >> 6) & 0x3f));
+      pushByte(0x80 | (c & 0x3f));
+    }
+  }
+}
+
+function finishStream(): number {
+  let h = stream[HASH]!;
+  if (stream[BYTES] !== 0) {
+    let k = stream[WORD]!;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  h ^= stream[LENGTH]!;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function beginStream(seed: number): void {
+  stream[HASH] = seed | 0;
+  stream[WORD] = 0;
+  stream[BYTES] = 0;
+  stream[LENGTH] = 0;
+}
+
 /** MurmurHash3_x86_32 of the UTF-8 bytes of `s` (unsigned 32-bit result). */
 export function murmur3String(s: string, seed: number): number {
-  return hashScratch(writeUtf8(s, 0), seed);
+  beginStream(seed);
+  pushString(s);
+  return finishStream();
 }
 
 /**
@@ -120,8 +184,9 @@ export function murmur3String(s: string, seed: number): number {
  * This is the slot of a one-hot (categorical) feature.
  */
 export function murmur3NameValue(name: string, value: string, seed: number): number {
-  let end = writeUtf8(name, 0);
-  bytes[end++] = 0x3d; // '='
-  end = writeUtf8(value, end);
-  return hashScratch(end, seed);
+  beginStream(seed);
+  pushString(name);
+  pushByte(0x3d); // '='
+  pushString(value);
+  return finishStream();
 }

@@ -1,7 +1,8 @@
 /**
  * The optimizer strategy interface. An optimizer owns the weights and its own per-coordinate
- * state as typed arrays, in normalised space (see normalizer.ts), and the bias. The learner
- * computes the loss gradient, the optimizer turns it into a weight update.
+ * state, in normalised space (see normalizer.ts), as fields of the learner's slot table
+ * (slot-table.ts), and the bias. The learner computes the loss gradient, the optimizer turns it
+ * into a weight update.
  *
  * Contract, for every implementation:
  * - `weight` is pure; `prepareWeight` returns the same value but may first store the
@@ -39,19 +40,14 @@ export interface Optimizer {
    */
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, t: number): void;
 
-  /** The complete state (live references to the arrays: copy before mutating). */
+  /** Bytes held in typed arrays (state and caches), for memory reporting. */
+  readonly byteLength: number;
+
+  /** The complete state as named per-slot arrays (copies) and scalars. O(m). */
   state(): OptimizerState;
 
-  /** Replaces the state with a copy of `state` (as produced by `state()` of the same kind). */
+  /** Replaces the state with `state` (as produced by `state()` of the same kind). O(m). */
   restore(state: OptimizerState): void;
-}
-
-/** Copies `source` into `target`, checking the length; used by `restore` implementations. */
-export function copyArray(name: string, target: Float64Array, source: Float64Array | undefined): void {
-  if (source === undefined || source.length !== target.length) {
-    throw new RangeError(`optimizer state array ${name}: expected ${target.length} values, got ${source?.length ?? 'none'}`);
-  }
-  target.set(source);
 }
 
 /** Reads a finite scalar of a state; used by `restore` implementations. */

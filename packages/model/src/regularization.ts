@@ -29,15 +29,24 @@
  *
  * When S falls below 1e-64 every v_j, q_j and U are multiplied by S and S reset to 1: O(m),
  * but at most once every ln(1e64)/(η·λ2) ≈ 147/(η·λ2) steps, so amortised O(1).
+ *
+ * Storage: v_j (and q_j with L1) are fields of the learner's slot table (slot-table.ts).
  */
+import { readField, writeField, type SlotTable } from './slot-table.js';
 
 const RENORMALIZE_BELOW = 1e-64;
 
 export class LazyRegularizedWeights {
-  /** Stored values v_j; the weight is S·v_j (after the pending L1 penalty). */
-  readonly stored: Float64Array;
-  /** q_j: L1 penalty applied so far, in stored units (null without L1). */
-  readonly applied: Float64Array | null;
+  /** Fields per slot: v, and q when λ1 > 0. */
+  static fields(l1: number): number {
+    return l1 > 0 ? 2 : 1;
+  }
+
+  readonly table: SlotTable;
+  /** Offset of v_j in a slot's record. */
+  readonly valueAt: number;
+  /** Offset of q_j, or −1 without L1. */
+  readonly appliedAt: number;
   /** S: global decay scale. */
   scale = 1;
   /** U: cumulative L1 budget in stored units. */
@@ -45,19 +54,21 @@ export class LazyRegularizedWeights {
   readonly l1: number;
   readonly l2: number;
 
-  constructor(size: number, l1: number, l2: number) {
+  constructor(table: SlotTable, offset: number, l1: number, l2: number) {
+    this.table = table;
+    this.valueAt = offset;
+    this.appliedAt = l1 > 0 ? offset + 1 : -1;
     this.l1 = l1;
     this.l2 = l2;
-    this.stored = new Float64Array(size);
-    this.applied = l1 > 0 ? new Float64Array(size) : null;
   }
 
   /** Current weight of coordinate j including its pending penalty. Pure, O(1). */
   weight(j: number): number {
-    const v = this.stored[j]!;
-    const q = this.applied;
-    if (q === null || v === 0) return this.scale * v;
-    return this.scale * pendingL1(v, q[j]!, this.budget);
+    const data = this.table.data;
+    const b = j * this.table.stride;
+    const v = data[b + this.valueAt]!;
+    if (this.appliedAt < 0 || v === 0) return this.scale * v;
+    return this.scale * pendingL1(v, data[b + this.appliedAt]!, this.budget);
   }
 
   /**
@@ -65,27 +76,29 @@ export class LazyRegularizedWeights {
    * returned just before (the caught-up value is computed exactly as in `pendingL1`).
    */
   prepareWeight(j: number): number {
-    this.catchUp(j);
-    return this.scale * this.stored[j]!;
+    if (this.appliedAt >= 0) this.catchUp(j);
+    return this.scale * this.table.data[j * this.table.stride + this.valueAt]!;
   }
 
   /** Applies coordinate j's pending L1 penalty to its stored value (mutates). */
   catchUp(j: number): void {
-    const q = this.applied;
-    if (q === null) return;
-    const v = this.stored[j]!;
+    if (this.appliedAt < 0) return;
+    const data = this.table.data;
+    const b = j * this.table.stride;
+    const v = data[b + this.valueAt]!;
     if (v === 0) return;
     const u = this.budget;
+    const q = data[b + this.appliedAt]!;
     let next: number;
     if (v > 0) {
-      next = v - (u + q[j]!);
+      next = v - (u + q);
       if (next < 0) next = 0;
     } else {
-      next = v + (u - q[j]!);
+      next = v + (u - q);
       if (next > 0) next = 0;
     }
-    this.stored[j] = next;
-    q[j]! += next - v;
+    data[b + this.valueAt] = next;
+    data[b + this.appliedAt] = q + (next - v);
   }
 
   /** Steps 1 and the budget part of 3 for one optimizer step with rate eta. O(1) amortised. */
@@ -100,12 +113,23 @@ export class LazyRegularizedWeights {
   /** Folds S into the stored values (O(m)); the weights do not change. */
   renormalize(): void {
     const s = this.scale;
-    const v = this.stored;
-    for (let j = 0; j < v.length; j++) v[j]! *= s;
-    const q = this.applied;
-    if (q !== null) for (let j = 0; j < q.length; j++) q[j]! *= s;
+    const { data, stride } = this.table;
+    for (let b = this.valueAt; b < data.length; b += stride) data[b]! *= s;
+    if (this.appliedAt >= 0) for (let b = this.appliedAt; b < data.length; b += stride) data[b]! *= s;
     this.budget *= s;
     this.scale = 1;
+  }
+
+  /** Named per-slot arrays (copies) for snapshots: `weights` (v) and `l1Applied` (q). */
+  arrays(): Record<string, Float64Array> {
+    const out: Record<string, Float64Array> = { weights: readField(this.table, this.valueAt) };
+    if (this.appliedAt >= 0) out['l1Applied'] = readField(this.table, this.appliedAt);
+    return out;
+  }
+
+  restoreArrays(arrays: Readonly<Record<string, Float64Array>>): void {
+    writeField(this.table, this.valueAt, arrays['weights'], 'weights');
+    if (this.appliedAt >= 0) writeField(this.table, this.appliedAt, arrays['l1Applied'], 'l1Applied');
   }
 }
 

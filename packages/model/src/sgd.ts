@@ -8,25 +8,37 @@
  * O(nnz(x)) whatever the number of slots.
  */
 import { LazyRegularizedWeights } from './regularization.js';
-import { copyArray, readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
+import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import type { SgdOptions } from './options.js';
+import type { SlotTable } from './slot-table.js';
 
 export class Sgd implements Optimizer {
+  /** Fields per slot in the slot table. */
+  static fields(options: SgdOptions): number {
+    return LazyRegularizedWeights.fields(options.l1);
+  }
+
   readonly name = 'sgd' as const;
   readonly size: number;
   private readonly w: LazyRegularizedWeights;
   private readonly schedule: LearningRateSchedule;
+  private readonly fieldCount: number;
   private b = 0;
 
-  constructor(size: number, options: SgdOptions) {
-    this.size = size;
-    this.w = new LazyRegularizedWeights(size, options.l1, options.l2);
+  constructor(table: SlotTable, offset: number, options: SgdOptions) {
+    this.size = table.size;
+    this.fieldCount = Sgd.fields(options);
+    this.w = new LazyRegularizedWeights(table, offset, options.l1, options.l2);
     this.schedule = makeSchedule(options.learningRate);
   }
 
   get bias(): number {
     return this.b;
+  }
+
+  get byteLength(): number {
+    return this.size * 8 * this.fieldCount;
   }
 
   weight(j: number): number {
@@ -41,12 +53,14 @@ export class Sgd implements Optimizer {
     const eta = this.schedule.rate(t);
     const w = this.w;
     w.advance(eta);
-    const stored = w.stored;
-    const s = w.scale;
-    const l1 = w.applied !== null;
+    const data = w.table.data;
+    const stride = w.table.stride;
+    const at = w.valueAt;
+    const rate = eta / w.scale; // η in stored units (w = S·v)
+    const l1 = w.appliedAt >= 0;
     for (let k = 0; k < count; k++) {
       const j = indices[k]!;
-      stored[j]! -= (eta * gradients[k]!) / s;
+      data[j * stride + at]! -= rate * gradients[k]!;
       if (l1) w.catchUp(j);
     }
     this.b -= eta * biasGradient;
@@ -63,14 +77,11 @@ export class Sgd implements Optimizer {
 }
 
 export function lazyState(w: LazyRegularizedWeights, scalars: Record<string, number>): OptimizerState {
-  const arrays: Record<string, Float64Array> = { weights: w.stored };
-  if (w.applied !== null) arrays['l1Applied'] = w.applied;
-  return { arrays, scalars: { ...scalars, scale: w.scale, l1Budget: w.budget } };
+  return { arrays: w.arrays(), scalars: { ...scalars, scale: w.scale, l1Budget: w.budget } };
 }
 
 export function restoreLazy(w: LazyRegularizedWeights, state: OptimizerState): void {
-  copyArray('weights', w.stored, state.arrays['weights']);
-  if (w.applied !== null) copyArray('l1Applied', w.applied, state.arrays['l1Applied']);
+  w.restoreArrays(state.arrays);
   w.scale = readScalar(state, 'scale');
   w.budget = readScalar(state, 'l1Budget');
 }

@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EagerReferenceLearner, LogisticRegression, type LearnerOptionsInput } from '../src/index.js';
-import { OPTIMIZER_CASES, close, randomStream } from './helpers.js';
+import { NORMALIZATIONS, OPTIMIZER_CASES, close, randomStream } from './helpers.js';
 
 const CASES: ReadonlyArray<{ name: string; optimizer: NonNullable<LearnerOptionsInput['optimizer']> }> = [
   ...OPTIMIZER_CASES,
@@ -31,7 +31,7 @@ function compare(lazy: LogisticRegression, eager: EagerReferenceLearner, where: 
 
 describe('lazy == eager (≤ 1e-9 relative)', () => {
   for (const c of CASES) {
-    for (const normalization of ['standard', 'none'] as const) {
+    for (const normalization of NORMALIZATIONS) {
       test(`${c.name}, normalization ${normalization}`, () => {
         const options = { featureSpace: { bits: 9 }, optimizer: c.optimizer, normalization };
         const lazy = new LogisticRegression(options);
