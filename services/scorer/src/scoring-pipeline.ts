@@ -1,0 +1,245 @@
+import { DEFAULT_DECODE_LIMITS, tryDecodeEvent, type DecodeLimits, type ScoreEvent } from '@streamlr/protocol';
+import {
+  deadLetter,
+  decodeRecords,
+  fromBatches,
+  partitionKey,
+  scoreEvents,
+  scoreRecords,
+  withRetry,
+  type BatchContext,
+  type DeadLetterSink,
+  type Envelope,
+  type OutgoingRecord,
+  type Rejection,
+  type StreamConsumer,
+  type StreamProducer,
+} from '@streamlr/stream';
+import { concatMap, from, type Subscription } from 'rxjs';
+import { ScorerError } from './errors.js';
+import type { LoadedModel } from './loaded-model.js';
+import type { ScoreObserver } from './score-observer.js';
+
+export interface ScoringOptions {
+  readonly model: string;
+  /** Events to score; default `streamlr.events`. */
+  readonly eventsTopic: string;
+  /** Where scores go; default `streamlr.scores`. */
+  readonly scoresTopic: string;
+  /** The scorer's own consumer group (committed offsets = what has been scored and acknowledged). */
+  readonly groupId: string;
+  /** Where a group with no committed offset starts: true = earliest, false = latest. Default false. */
+  readonly fromBeginning: boolean;
+  /** `class` is 1 when `score ≥ threshold`; default 0.5. */
+  readonly threshold: number;
+  /** Per-message limits; default the protocol's. */
+  readonly limits?: DecodeLimits;
+  /** Records scored per step; each step's scores are sent and acknowledged before its offsets resolve. Default 5,000. */
+  readonly chunkSize?: number;
+  /** ms since the Unix epoch, each score's `ts`; default Date.now. */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_SCORING_OPTIONS = {
+  eventsTopic: 'streamlr.events',
+  scoresTopic: 'streamlr.scores',
+  fromBeginning: false,
+  threshold: 0.5,
+  chunkSize: 5_000,
+} as const;
+
+/** What the pipeline reports as it goes (logs; metrics go through the observer). */
+export interface ScoringEvents {
+  warn?(message: string, fields: Record<string, unknown>): void;
+  info?(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface ScoringParts {
+  /** The model to score with, read once per batch. */
+  readonly current: () => LoadedModel | null;
+  readonly consumer: StreamConsumer;
+  /** Connected by the pipeline; sends scores (acks = all). */
+  readonly producer: StreamProducer;
+  /** Refused events go to `<events topic>.dlq`. */
+  readonly deadLetters: DeadLetterSink;
+  readonly observer: ScoreObserver;
+  readonly events?: ScoringEvents;
+}
+
+export type ScoringState = 'created' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * Kafka → decode → (DLQ | score) → scores topic → resolve → commit (at-least-once scoring). Each
+ * batch grabs the model reference once, so a batch never mixes two versions. A step's offsets
+ * resolve only after its scores and its dead letters are acknowledged, and the group commits them
+ * after the batch: a crash re-scores at most the unacknowledged tail, and scores are a pure
+ * function of (event, version), so a re-score repeats the same score. One batch is in memory at a
+ * time: the client's fetch loop waits for `eachBatch` (the backpressure, DESIGN section 6).
+ */
+export class ScoringPipeline {
+  private readonly chunkSize: number;
+  private readonly limits: DecodeLimits;
+  private readonly now: () => number;
+  private subscription: Subscription | null = null;
+  private stopping = false;
+  private done: Promise<void> = Promise.resolve();
+  private settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+  private failure: unknown = undefined;
+  state: ScoringState = 'created';
+
+  constructor(
+    private readonly parts: ScoringParts,
+    private readonly options: ScoringOptions,
+  ) {
+    this.chunkSize = options.chunkSize ?? DEFAULT_SCORING_OPTIONS.chunkSize;
+    this.limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+    this.now = options.now ?? Date.now;
+    if (!(Number.isInteger(this.chunkSize) && this.chunkSize > 0)) throw new TypeError(`chunkSize: must be a whole number > 0, got ${this.chunkSize}`);
+    if (!(options.threshold >= 0 && options.threshold <= 1)) throw new TypeError(`threshold: must be in [0, 1], got ${options.threshold}`);
+    if (options.eventsTopic === options.scoresTopic) throw new TypeError('scoresTopic: must differ from eventsTopic');
+  }
+
+  /** Settles when consumption ends (rejects with the reason when it failed). */
+  get finished(): Promise<void> {
+    return this.done;
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  /** Connects and starts consuming (in the background); call once a model is loaded. */
+  async start(): Promise<void> {
+    const { consumer, producer } = this.parts;
+    await producer.connect();
+    await consumer.connect();
+    this.state = 'running';
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.done.catch(() => undefined);
+    this.subscription = fromBatches(consumer, {
+      topics: [this.options.eventsTopic],
+      fromBeginning: this.options.fromBeginning,
+      onAssign: async (assigned) => {
+        this.parts.events?.info?.('assigned', { partitions: assigned.map((tp) => partitionKey(tp.topic, tp.partition)) });
+      },
+    })
+      .pipe(
+        concatMap((work) =>
+          this.processBatch(work.batch).then(work.done, (error: unknown) => {
+            work.fail(error);
+            throw error;
+          }),
+        ),
+      )
+      .subscribe({
+        error: (error: unknown) => {
+          this.failure = error;
+          this.state = 'failed';
+          this.settle.reject(error);
+        },
+        complete: () => this.settle.resolve(),
+      });
+  }
+
+  private async processBatch(batch: BatchContext): Promise<void> {
+    const model = this.parts.current();
+    if (model === null) throw new ScorerError('no model loaded: the pipeline must start after the first load');
+    const { producer, deadLetters, consumer } = this.parts;
+    const live = (): boolean => batch.isRunning() && !batch.isStale() && !this.stopping;
+    let lastAcknowledged: string | null = null;
+    for (let start = 0; start < batch.messages.length && live(); start += this.chunkSize) {
+      const end = Math.min(batch.messages.length, start + this.chunkSize);
+      const scores = this.scoreStep(model, batch, start, end);
+      try {
+        await withRetry(() => producer.send(this.options.scoresTopic, scores).catch(retriable), {
+          shouldStop: () => this.stopping,
+          onRetry: async (error, attempt) => {
+            this.parts.events?.warn?.('sending scores failed; retrying', { topic: this.options.scoresTopic, attempt, error: String(error) });
+            await batch.heartbeat().catch(() => undefined);
+          },
+        });
+        await deadLetters.flush();
+      } catch (error) {
+        // Stopping while Kafka is unreachable: this step stays unresolved and is scored again later.
+        if (this.stopping) break;
+        throw error;
+      }
+      lastAcknowledged = batch.messages[end - 1]!.offset;
+      batch.resolveOffset(lastAcknowledged);
+      await batch.heartbeat();
+    }
+    this.parts.observer.publishEvaluation();
+    if (lastAcknowledged !== null) {
+      const offset = (BigInt(lastAcknowledged) + 1n).toString();
+      // The committed offset is where a restarted scorer resumes; a failed commit only means
+      // re-scoring (at-least-once), so it is logged and the next batch commits again.
+      await consumer
+        .commit([{ topic: batch.topic, partition: batch.partition, offset }])
+        .catch((error: unknown) => this.parts.events?.warn?.('kafka commit failed; those events may be scored again', { error: String(error) }));
+    }
+  }
+
+  /** Scores records [start, end) of a batch with `model`; returns the score messages in order. */
+  private scoreStep(model: LoadedModel, batch: BatchContext, start: number, end: number): OutgoingRecord[] {
+    const { observer, deadLetters } = this.parts;
+    const key = partitionKey(batch.topic, batch.partition);
+    const envelopes: Envelope[] = [];
+    for (let i = start; i < end; i++) {
+      const record = batch.messages[i]!;
+      envelopes.push({ topic: batch.topic, partition: batch.partition, key, offset: BigInt(record.offset), record });
+    }
+    const out: OutgoingRecord[] = [];
+    // `from` pushes each record through the whole chain before the next one, so the decode start
+    // time of the record in flight is one variable: latency = decode + predict of that record.
+    let started = 0;
+    const limits = this.limits;
+    from(envelopes)
+      .pipe(
+        decodeRecords<ScoreEvent>((bytes) => {
+          started = performance.now();
+          return tryDecodeEvent(bytes, limits);
+        }),
+        deadLetter<ScoreEvent>(deadLetters, (_envelope: Envelope, rejection: Rejection) => {
+          observer.count('invalid');
+          observer.metrics.dlq(rejection.reason).add();
+        }),
+        scoreEvents<ScoreEvent>((event) => {
+          const p = model.predict(event);
+          observer.scored(p, event.label, (performance.now() - started) / 1000);
+          return p;
+        }),
+        deadLetter(deadLetters, (_envelope: Envelope, rejection: Rejection) => {
+          observer.count('error');
+          observer.metrics.dlq(rejection.reason).add();
+        }),
+        scoreRecords({ model: model.model, version: model.version, threshold: this.options.threshold, now: this.now }),
+      )
+      .subscribe(({ record }) => out.push(record));
+    return out;
+  }
+
+  /**
+   * Graceful stop: stop fetching, finish the step in progress (its scores are sent and its offsets
+   * committed; nothing unsent is resolved), disconnect.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.done.catch(() => undefined);
+    this.stopping = true;
+    if (this.state === 'running') this.state = 'stopping';
+    const { consumer, producer } = this.parts;
+    // The consumer's stop waits for the batch in progress, which sees isRunning() turn false.
+    await consumer.stop().catch(() => undefined);
+    this.subscription?.unsubscribe();
+    this.settle.resolve();
+    if (this.state !== 'failed') this.state = 'stopped';
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+/** kafkajs already retried; a send that still fails is retried here too: scores are never skipped. */
+function retriable(error: unknown): never {
+  throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retriable: true });
+}
