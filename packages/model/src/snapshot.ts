@@ -1,0 +1,555 @@
+/**
+ * Snapshot blobs (DESIGN §5): a checkpoint (complete learner state, Float64, so training resumes
+ * bit-for-bit) and a serving model (raw-space weights + bias only, Float32 by default).
+ *
+ * Binary layout, format version 1, all integers little-endian:
+ *
+ *   offset  size  field
+ *        0     8  magic, ASCII "STREAMLR"
+ *        8     2  format version (u16) = 1
+ *       10     1  kind: 1 = checkpoint, 2 = serving
+ *       11     1  reserved, 0
+ *       12     4  H = header length in bytes (u32), a multiple of 8
+ *       16     8  total blob length in bytes (u64)
+ *       24     H  header: UTF-8 JSON, padded with spaces
+ *   24 + H     …  arrays, in the order of header.arrays, each starting on an 8-byte boundary:
+ *                   dense:  `length` values (f64 or f32)
+ *                   sparse: `nnz` slot indices (i32), padding to 8, then `nnz` values
+ *   total − 4  4  CRC-32C (Castagnoli) of bytes [0, total − 4), u32
+ *
+ * Sparse or dense is chosen per array, whichever is smaller. Sparse encoding omits only
+ * entries whose bit pattern is all zeros (+0.0), so −0 and every other value round-trip
+ * exactly. Decoding checks, in order: magic (foreign), length (truncated), version, checksum
+ * (corrupt), kind, header, layout; every failure is a SnapshotError naming the problem.
+ */
+import { SnapshotError } from './errors.js';
+import { crc32c } from './crc32c.js';
+import { MAX_FEATURE_BITS, isFeatureSpaceCompatible, slotCount, validateFeatureSpace, type FeatureSpace } from './features.js';
+import { sigmoid } from './loss.js';
+import { LogisticRegression, type LearnerState, type WeightStats } from './logistic-regression.js';
+import type { Normalization } from './normalizer.js';
+import { resolveLearnerOptions, type OptimizerOptions } from './options.js';
+import type { SparseVector } from './sparse-vector.js';
+
+export const SNAPSHOT_FORMAT_VERSION = 1;
+const MAGIC = [0x53, 0x54, 0x52, 0x45, 0x41, 0x4d, 0x4c, 0x52]; // "STREAMLR"
+const PRELUDE_BYTES = 24;
+const CHECKSUM_BYTES = 4;
+const KIND_CODES = { checkpoint: 1, serving: 2 } as const;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export type SnapshotKind = 'checkpoint' | 'serving';
+
+/** Progressive metrics at snapshot time; null where unknown (e.g. AUC with one class). */
+export interface SnapshotMetrics {
+  readonly logloss: number | null;
+  readonly accuracy: number | null;
+  readonly auc: number | null;
+  readonly n: number;
+}
+
+/** What the caller says about a snapshot (the rest of the header comes from the learner). */
+export interface SnapshotInfo {
+  /** Model name, non-empty. */
+  readonly model: string;
+  /** Version number, a non-negative safe integer. */
+  readonly version: number;
+  /** Creation time, ms since the epoch, given by the caller (the model package has no clock). */
+  readonly createdAt: number;
+  /** Metrics; non-finite numbers are stored as null. Default all null, n = 0. */
+  readonly metrics?: { readonly logloss?: number | null; readonly accuracy?: number | null; readonly auc?: number | null; readonly n?: number };
+  /** Kafka offsets included in this model: `"topic/partition"` → next offset (decimal string). */
+  readonly offsets?: Readonly<Record<string, string>>;
+  /** Free-form JSON-serialisable data for callers (e.g. writer epoch). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface SnapshotHeader {
+  readonly formatVersion: number;
+  readonly kind: SnapshotKind;
+  readonly model: string;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly featureSpace: FeatureSpace;
+  /** Optimizer name and hyperparameters. */
+  readonly optimizer: OptimizerOptions;
+  readonly normalization: Normalization;
+  readonly samplesSeen: number;
+  readonly steps: number;
+  readonly metrics: SnapshotMetrics;
+  readonly offsets: Readonly<Record<string, string>>;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+type DType = 'f64' | 'f32';
+
+interface ArrayEntry {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly length: number;
+  readonly encoding: 'dense' | 'sparse';
+  /** Non-zero entries stored (sparse encoding only). */
+  readonly nnz?: number;
+}
+
+interface StoredHeader extends SnapshotHeader {
+  readonly arrays: readonly ArrayEntry[];
+  /** Names of the values of the `optimizerScalars` array (checkpoints). */
+  readonly optimizerScalars?: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/**
+ * Encodes the complete learner state at full precision. Restoring it with `decodeCheckpoint`
+ * and training on gives bit-identical weights to never having stopped.
+ */
+export function encodeCheckpoint(learner: LogisticRegression, info: SnapshotInfo): Uint8Array {
+  const state = learner.exportState();
+  const scalarNames = Object.keys(state.optimizer.scalars).sort();
+  const scalars = Float64Array.from(scalarNames, (k) => state.optimizer.scalars[k]!);
+  const arrays: Array<[string, Float64Array | Float32Array]> = [];
+  for (const name of Object.keys(state.optimizer.arrays).sort()) arrays.push([`optimizer.${name}`, state.optimizer.arrays[name]!]);
+  if (state.scaler !== null) {
+    arrays.push(['scaler.scale', state.scaler.scale]);
+    arrays.push(['scaler.count', state.scaler.count]);
+  }
+  arrays.push(['optimizerScalars', scalars]);
+  return encode('checkpoint', headerFor('checkpoint', state, info), arrays, { optimizerScalars: scalarNames });
+}
+
+export interface ServingEncodeOptions {
+  /** Float width of the weights. Default 32. */
+  readonly precision?: 32 | 64;
+}
+
+/**
+ * Encodes a serving model: raw-space weights (normalisation folded in: w_j = w̃_j / s_j) and
+ * the bias, so a scorer computes plain σ(w·x + b). Float32 by default; dense or sparse,
+ * whichever is smaller.
+ */
+export function encodeServing(learner: LogisticRegression, info: SnapshotInfo, options: ServingEncodeOptions = {}): Uint8Array {
+  const precision = options.precision ?? 32;
+  if (precision !== 32 && precision !== 64) {
+    throw new SnapshotError('incompatible', `precision must be 32 or 64, got ${String(precision)}`);
+  }
+  const raw = learner.rawWeights();
+  const weights = precision === 32 ? toFloat32(raw) : raw;
+  const bias = Float64Array.of(learner.bias);
+  return encode('serving', headerFor('serving', learner.exportState(), info), [['weights', weights], ['bias', bias]], {});
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Rounds to Float32, saturating at ±FLOAT32_MAX instead of overflowing to ±Infinity. */
+function toFloat32(raw: Float64Array): Float32Array {
+  const out = new Float32Array(raw.length);
+  for (let j = 0; j < raw.length; j++) {
+    const w = raw[j]!;
+    out[j] = w > FLOAT32_MAX ? FLOAT32_MAX : w < -FLOAT32_MAX ? -FLOAT32_MAX : w;
+  }
+  return out;
+}
+
+function headerFor(kind: SnapshotKind, state: LearnerState, info: SnapshotInfo): SnapshotHeader {
+  validateInfo(info);
+  const m = info.metrics ?? {};
+  const header: SnapshotHeader = {
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    kind,
+    model: info.model,
+    version: info.version,
+    createdAt: info.createdAt,
+    featureSpace: state.options.featureSpace,
+    optimizer: state.options.optimizer,
+    normalization: state.options.normalization,
+    samplesSeen: state.samplesSeen,
+    steps: state.steps,
+    metrics: { logloss: finiteOrNull(m.logloss), accuracy: finiteOrNull(m.accuracy), auc: finiteOrNull(m.auc), n: m.n ?? 0 },
+    offsets: { ...(info.offsets ?? {}) },
+    ...(info.extra === undefined ? {} : { extra: info.extra }),
+  };
+  return header;
+}
+
+function validateInfo(info: SnapshotInfo): void {
+  const bad = (field: string, value: unknown, expected: string): never => {
+    throw new SnapshotError('incompatible', `header ${field} ${JSON.stringify(value) ?? String(value)} is invalid (expected ${expected})`);
+  };
+  if (typeof info !== 'object' || info === null) bad('info', info, 'an object');
+  if (typeof info.model !== 'string' || info.model.length === 0) bad('model', info.model, 'a non-empty string');
+  if (!Number.isSafeInteger(info.version) || info.version < 0) bad('version', info.version, 'a non-negative integer');
+  if (typeof info.createdAt !== 'number' || !Number.isFinite(info.createdAt) || info.createdAt < 0) {
+    bad('createdAt', info.createdAt, 'milliseconds since the epoch');
+  }
+  const n = info.metrics?.n;
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) bad('metrics.n', n, 'a non-negative integer');
+  for (const [key, value] of Object.entries(info.offsets ?? {})) {
+    if (!/^.+\/\d+$/.test(key)) bad(`offsets key`, key, '"topic/partition"');
+    if (typeof value !== 'string' || !/^\d+$/.test(value)) bad(`offsets["${key}"]`, value, 'a decimal string');
+  }
+}
+
+function finiteOrNull(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function encode(
+  kind: SnapshotKind,
+  header: SnapshotHeader,
+  arrays: ReadonlyArray<readonly [string, Float64Array | Float32Array]>,
+  more: { optimizerScalars?: readonly string[] },
+): Uint8Array {
+  const entries: ArrayEntry[] = [];
+  const plans: Array<{ entry: ArrayEntry; data: Float64Array | Float32Array; nonzero: Int32Array | null }> = [];
+  for (const [name, data] of arrays) {
+    const dtype: DType = data instanceof Float64Array ? 'f64' : 'f32';
+    const width = dtype === 'f64' ? 8 : 4;
+    const nonzeroCount = countNonzeroBits(data);
+    const sparseBytes = align8(nonzeroCount * 4) + nonzeroCount * width;
+    let entry: ArrayEntry;
+    let nonzero: Int32Array | null = null;
+    if (sparseBytes < data.length * width) {
+      nonzero = nonzeroSlots(data, nonzeroCount);
+      entry = { name, dtype, length: data.length, encoding: 'sparse', nnz: nonzeroCount };
+    } else {
+      entry = { name, dtype, length: data.length, encoding: 'dense' };
+    }
+    entries.push(entry);
+    plans.push({ entry, data, nonzero });
+  }
+  const stored: StoredHeader = { ...header, arrays: entries, ...(more.optimizerScalars ? { optimizerScalars: more.optimizerScalars } : {}) };
+  const json = new TextEncoder().encode(JSON.stringify(stored));
+  const headerBytes = align8(json.length);
+  let total = PRELUDE_BYTES + headerBytes;
+  for (const { entry } of plans) total += arrayBytes(entry);
+  total += CHECKSUM_BYTES;
+
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint16(8, SNAPSHOT_FORMAT_VERSION, true);
+  view.setUint8(10, KIND_CODES[kind]);
+  view.setUint8(11, 0);
+  view.setUint32(12, headerBytes, true);
+  view.setUint32(16, total % 2 ** 32, true);
+  view.setUint32(20, Math.floor(total / 2 ** 32), true);
+  out.set(json, PRELUDE_BYTES);
+  out.fill(0x20, PRELUDE_BYTES + json.length, PRELUDE_BYTES + headerBytes);
+  let offset = PRELUDE_BYTES + headerBytes;
+  for (const { entry, data, nonzero } of plans) {
+    if (nonzero === null) {
+      writeValues(view, offset, data);
+    } else {
+      writeIndices(view, offset, nonzero);
+      const valuesAt = offset + align8(nonzero.length * 4);
+      const width = entry.dtype === 'f64' ? 8 : 4;
+      for (let k = 0; k < nonzero.length; k++) {
+        const at = valuesAt + k * width;
+        if (width === 8) view.setFloat64(at, data[nonzero[k]!]!, true);
+        else view.setFloat32(at, data[nonzero[k]!]!, true);
+      }
+    }
+    offset += arrayBytes(entry);
+  }
+  view.setUint32(total - CHECKSUM_BYTES, crc32c(out.subarray(0, total - CHECKSUM_BYTES)), true);
+  return out;
+}
+
+function arrayBytes(e: ArrayEntry): number {
+  const width = e.dtype === 'f64' ? 8 : 4;
+  if (e.encoding === 'dense') return align8(e.length * width);
+  const nnz = e.nnz ?? 0;
+  return align8(nnz * 4) + align8(nnz * width);
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+/** Entries whose bit pattern is not all zeros (so −0 counts as non-zero). */
+function countNonzeroBits(data: Float64Array | Float32Array): number {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+  let count = 0;
+  if (data instanceof Float64Array) {
+    for (let i = 0; i < data.length; i++) if ((words[2 * i]! | words[2 * i + 1]!) !== 0) count++;
+  } else {
+    for (let i = 0; i < data.length; i++) if (words[i] !== 0) count++;
+  }
+  return count;
+}
+
+function nonzeroSlots(data: Float64Array | Float32Array, count: number): Int32Array {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+  const out = new Int32Array(count);
+  let k = 0;
+  if (data instanceof Float64Array) {
+    for (let i = 0; i < data.length; i++) if ((words[2 * i]! | words[2 * i + 1]!) !== 0) out[k++] = i;
+  } else {
+    for (let i = 0; i < data.length; i++) if (words[i] !== 0) out[k++] = i;
+  }
+  return out;
+}
+
+function writeValues(view: DataView, offset: number, data: Float64Array | Float32Array): void {
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(view.buffer, offset, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return;
+  }
+  const width = data instanceof Float64Array ? 8 : 4;
+  for (let i = 0; i < data.length; i++) {
+    if (width === 8) view.setFloat64(offset + 8 * i, data[i]!, true);
+    else view.setFloat32(offset + 4 * i, data[i]!, true);
+  }
+}
+
+function writeIndices(view: DataView, offset: number, indices: Int32Array): void {
+  for (let k = 0; k < indices.length; k++) view.setInt32(offset + 4 * k, indices[k]!, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+interface Parsed {
+  readonly header: StoredHeader;
+  readonly arrays: Map<string, Float64Array | Float32Array>;
+}
+
+/** Decodes a checkpoint into its header and a learner that continues exactly where it stopped. */
+export function decodeCheckpoint(bytes: Uint8Array): { header: SnapshotHeader; learner: LogisticRegression } {
+  const { header, arrays } = parse(bytes, 'checkpoint');
+  let options;
+  try {
+    options = resolveLearnerOptions({ featureSpace: header.featureSpace, optimizer: header.optimizer, normalization: header.normalization });
+  } catch (cause) {
+    throw new SnapshotError('incompatible', `checkpoint options cannot be used: ${(cause as Error).message}`, { cause });
+  }
+  const scalarNames = header.optimizerScalars ?? [];
+  const scalarValues = arrays.get('optimizerScalars');
+  if (!(scalarValues instanceof Float64Array) || scalarValues.length !== scalarNames.length) {
+    throw new SnapshotError('corrupt', 'checkpoint optimizer scalars do not match their names');
+  }
+  const scalars: Record<string, number> = {};
+  scalarNames.forEach((name, i) => (scalars[name] = scalarValues[i]!));
+  const optimizerArrays: Record<string, Float64Array> = {};
+  for (const [name, data] of arrays) {
+    if (name.startsWith('optimizer.') && data instanceof Float64Array) optimizerArrays[name.slice('optimizer.'.length)] = data;
+  }
+  const scale = arrays.get('scaler.scale');
+  const count = arrays.get('scaler.count');
+  const state: LearnerState = {
+    options,
+    samplesSeen: header.samplesSeen,
+    steps: header.steps,
+    optimizer: { arrays: optimizerArrays, scalars },
+    scaler: scale instanceof Float64Array && count instanceof Float64Array ? { scale, count } : null,
+  };
+  try {
+    return { header: publicHeader(header), learner: LogisticRegression.fromState(state) };
+  } catch (cause) {
+    throw new SnapshotError('corrupt', `checkpoint state is inconsistent: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Decodes a serving model. */
+export function decodeServing(bytes: Uint8Array): { header: SnapshotHeader; model: ServingModel } {
+  const { header, arrays } = parse(bytes, 'serving');
+  const weights = arrays.get('weights');
+  const bias = arrays.get('bias');
+  if (weights === undefined || weights.length !== slotCount(header.featureSpace)) {
+    throw new SnapshotError('corrupt', `serving weights must have 2^${header.featureSpace.bits} values`);
+  }
+  if (!(bias instanceof Float64Array) || bias.length !== 1) throw new SnapshotError('corrupt', 'serving bias missing');
+  return { header: publicHeader(header), model: new ServingModel(header.featureSpace, weights, bias[0]!) };
+}
+
+/** Verifies a blob (magic, length, version, checksum) and returns its header without arrays. */
+export function inspectSnapshot(bytes: Uint8Array): SnapshotHeader {
+  return publicHeader(parse(bytes, null).header);
+}
+
+/** Throws SnapshotError('incompatible') unless a reader hashing into `reader` can use the snapshot. */
+export function assertFeatureSpaceCompatible(snapshot: FeatureSpace, reader: FeatureSpace): void {
+  if (!isFeatureSpaceCompatible(snapshot, reader)) {
+    throw new SnapshotError(
+      'incompatible',
+      `feature space bits=${snapshot.bits} seed=${snapshot.seed} differs from the reader's bits=${reader.bits} seed=${reader.seed}`,
+    );
+  }
+}
+
+function publicHeader(h: StoredHeader): SnapshotHeader {
+  const { arrays: _arrays, optimizerScalars: _scalars, ...rest } = h;
+  return rest;
+}
+
+function parse(bytes: Uint8Array, expected: SnapshotKind | null): Parsed {
+  if (!(bytes instanceof Uint8Array)) throw new SnapshotError('foreign', `expected bytes, got ${typeof bytes}`);
+  const n = bytes.length;
+  for (let i = 0; i < Math.min(n, MAGIC.length); i++) {
+    if (bytes[i] !== MAGIC[i]) throw new SnapshotError('foreign', 'magic bytes are not "STREAMLR": not a streamlr snapshot');
+  }
+  if (n < PRELUDE_BYTES + CHECKSUM_BYTES) throw new SnapshotError('truncated', `only ${n} bytes, shorter than the ${PRELUDE_BYTES}-byte prelude`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(8, true);
+  const total = view.getUint32(16, true) + view.getUint32(20, true) * 2 ** 32;
+  if (n < total) throw new SnapshotError('truncated', `expected ${total} bytes, got ${n}`);
+  if (n > total) throw new SnapshotError('corrupt', `expected ${total} bytes, got ${n} (trailing data)`);
+  if (version !== SNAPSHOT_FORMAT_VERSION) {
+    throw new SnapshotError('unsupported-version', `format version ${version}, this reader supports ${SNAPSHOT_FORMAT_VERSION}`);
+  }
+  const storedCrc = view.getUint32(total - CHECKSUM_BYTES, true);
+  const actualCrc = crc32c(bytes.subarray(0, total - CHECKSUM_BYTES));
+  if (storedCrc !== actualCrc) {
+    throw new SnapshotError('corrupt', `CRC-32C mismatch (stored ${hex(storedCrc)}, computed ${hex(actualCrc)})`);
+  }
+  const kindCode = view.getUint8(10);
+  const kind: SnapshotKind | undefined = kindCode === 1 ? 'checkpoint' : kindCode === 2 ? 'serving' : undefined;
+  if (kind === undefined) throw new SnapshotError('corrupt', `unknown kind code ${kindCode}`);
+  if (expected !== null && kind !== expected) throw new SnapshotError('wrong-kind', `this is a ${kind} blob, expected a ${expected}`);
+  const headerBytes = view.getUint32(12, true);
+  if (PRELUDE_BYTES + headerBytes > total - CHECKSUM_BYTES) throw new SnapshotError('corrupt', `header length ${headerBytes} exceeds the blob`);
+  let header: StoredHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PRELUDE_BYTES, PRELUDE_BYTES + headerBytes))) as StoredHeader;
+  } catch (cause) {
+    throw new SnapshotError('corrupt', 'header is not valid UTF-8 JSON', { cause });
+  }
+  checkHeader(header, kind);
+  const arrays = new Map<string, Float64Array | Float32Array>();
+  let offset = PRELUDE_BYTES + headerBytes;
+  for (const entry of header.arrays) {
+    const size = arrayBytes(entry);
+    if (offset + size > total - CHECKSUM_BYTES) throw new SnapshotError('corrupt', `array ${entry.name} runs past the end of the blob`);
+    arrays.set(entry.name, readArray(bytes, view, offset, entry));
+    offset += size;
+  }
+  if (offset !== total - CHECKSUM_BYTES) throw new SnapshotError('corrupt', `arrays end at ${offset}, checksum at ${total - CHECKSUM_BYTES}`);
+  return { header, arrays };
+}
+
+function checkHeader(h: StoredHeader, kind: SnapshotKind): void {
+  const fail = (what: string): never => {
+    throw new SnapshotError('corrupt', `header ${what}`);
+  };
+  if (typeof h !== 'object' || h === null) fail('is not an object');
+  if (h.kind !== kind) fail(`kind ${String(h.kind)} disagrees with the prelude (${kind})`);
+  if (h.formatVersion !== SNAPSHOT_FORMAT_VERSION) fail(`formatVersion ${String(h.formatVersion)} disagrees with the prelude`);
+  if (typeof h.model !== 'string') fail('model is missing');
+  if (!Number.isSafeInteger(h.version)) fail('version is missing');
+  if (typeof h.createdAt !== 'number') fail('createdAt is missing');
+  if (!Number.isSafeInteger(h.samplesSeen) || !Number.isSafeInteger(h.steps)) fail('counters are missing');
+  if (typeof h.offsets !== 'object' || h.offsets === null) fail('offsets are missing');
+  if (typeof h.metrics !== 'object' || h.metrics === null) fail('metrics are missing');
+  if (!Array.isArray(h.arrays)) fail('arrays are missing');
+  try {
+    validateFeatureSpace(h.featureSpace);
+  } catch (cause) {
+    throw new SnapshotError('incompatible', `feature space cannot be read (bits ≤ ${MAX_FEATURE_BITS}): ${(cause as Error).message}`, { cause });
+  }
+  for (const e of h.arrays) {
+    if (typeof e.name !== 'string' || (e.dtype !== 'f64' && e.dtype !== 'f32') || !Number.isSafeInteger(e.length) || e.length < 0) {
+      fail(`array entry ${JSON.stringify(e)} is malformed`);
+    }
+    if (e.encoding === 'sparse') {
+      if (!Number.isSafeInteger(e.nnz) || (e.nnz as number) < 0 || (e.nnz as number) > e.length) fail(`array ${e.name} has a bad nnz`);
+    } else if (e.encoding !== 'dense') {
+      fail(`array ${e.name} has unknown encoding ${String(e.encoding)}`);
+    }
+  }
+}
+
+function readArray(bytes: Uint8Array, view: DataView, offset: number, e: ArrayEntry): Float64Array | Float32Array {
+  const width = e.dtype === 'f64' ? 8 : 4;
+  const out = e.dtype === 'f64' ? new Float64Array(e.length) : new Float32Array(e.length);
+  if (e.encoding === 'dense') {
+    if (LITTLE_ENDIAN) {
+      new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + e.length * width));
+    } else {
+      for (let i = 0; i < e.length; i++) out[i] = width === 8 ? view.getFloat64(offset + 8 * i, true) : view.getFloat32(offset + 4 * i, true);
+    }
+    return out;
+  }
+  const nnz = e.nnz ?? 0;
+  const valuesAt = offset + align8(nnz * 4);
+  let previous = -1;
+  for (let k = 0; k < nnz; k++) {
+    const slot = view.getInt32(offset + 4 * k, true);
+    if (slot <= previous || slot >= e.length) throw new SnapshotError('corrupt', `array ${e.name}: slot ${slot} out of order or range`);
+    previous = slot;
+    out[slot] = width === 8 ? view.getFloat64(valuesAt + 8 * k, true) : view.getFloat32(valuesAt + 4 * k, true);
+  }
+  return out;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving model
+
+/**
+ * What scorers load: raw-space weights and bias. `predictProba(x) = σ(Σ_k w[i_k]·x_k + b)`,
+ * summed in entry order with the bias last, exactly as the learner does, so a Float64 serving
+ * model reproduces the learner's predictions bit for bit.
+ */
+export class ServingModel {
+  readonly featureSpace: FeatureSpace;
+  /** Dense raw-space weights, 2^bits entries. */
+  readonly weights: Float32Array | Float64Array;
+  readonly bias: number;
+
+  constructor(featureSpace: FeatureSpace, weights: Float32Array | Float64Array, bias: number) {
+    this.featureSpace = validateFeatureSpace(featureSpace);
+    if (weights.length !== slotCount(this.featureSpace)) {
+      throw new RangeError(`serving weights: expected ${slotCount(this.featureSpace)} values, got ${weights.length}`);
+    }
+    this.weights = weights;
+    this.bias = bias;
+  }
+
+  /** Builds a serving model straight from a learner (Float64 unless precision 32). */
+  static fromLearner(learner: LogisticRegression, precision: 32 | 64 = 64): ServingModel {
+    const raw = learner.rawWeights();
+    return new ServingModel(learner.options.featureSpace, precision === 32 ? toFloat32(raw) : raw, learner.bias);
+  }
+
+  get precision(): 32 | 64 {
+    return this.weights instanceof Float32Array ? 32 : 64;
+  }
+
+  margin(x: SparseVector): number {
+    const w = this.weights;
+    const indices = x.indices;
+    const values = x.values;
+    let z = 0;
+    for (let k = 0, nnz = x.nnz; k < nnz; k++) z += w[indices[k]!]! * values[k]!;
+    return z + this.bias;
+  }
+
+  predictProba(x: SparseVector): number {
+    return sigmoid(this.margin(x));
+  }
+
+  weight(slot: number): number {
+    return this.weights[slot] ?? 0;
+  }
+
+  weightStats(): WeightStats {
+    let nonzero = 0;
+    let l1 = 0;
+    let l2 = 0;
+    const w = this.weights;
+    for (let j = 0; j < w.length; j++) {
+      const v = w[j]!;
+      if (v !== 0) {
+        nonzero++;
+        l1 += Math.abs(v);
+        l2 += v * v;
+      }
+    }
+    return { nonzero, slots: w.length, sparsity: 1 - nonzero / w.length, l1Norm: l1, l2Norm: Math.sqrt(l2) };
+  }
+}
