@@ -12,7 +12,6 @@ export {
   type ScoreErrorBody,
 } from './score-route.js';
 export { ScoreObserver, type EventOutcome } from './score-observer.js';
-export { LabelWindow, type LabelWindowFigures } from './label-window.js';
 export { BearerToken } from './bearer-token.js';
 export type { LoadedModel, FeatureSpace, ServingDecoder, ServingBlobContext } from './loaded-model.js';
 export { decodeServingModel } from './model-adapter.js';

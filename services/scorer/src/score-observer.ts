@@ -1,5 +1,5 @@
 import type { ScorerModelMetrics, Tally } from '@streamlr/metrics';
-import type { LabelWindow } from './label-window.js';
+import type { ProgressiveMetrics } from '@streamlr/model';
 
 /** The `outcome` label values of `streamlr_scorer_events_total`. */
 export type EventOutcome = 'scored' | 'invalid' | 'error' | 'no_model';
@@ -14,7 +14,8 @@ export class ScoreObserver {
 
   constructor(
     readonly metrics: ScorerModelMetrics,
-    readonly window: LabelWindow,
+    /** Windowed log loss and accuracy of labelled events (held-out: the scorer never learns). */
+    readonly evaluation: ProgressiveMetrics,
   ) {
     this.#outcomes = {
       scored: metrics.event('scored'),
@@ -28,7 +29,7 @@ export class ScoreObserver {
     this.#outcomes.scored.add();
     this.metrics.observeLatency(seconds);
     this.metrics.observeScore(probability);
-    if (label !== undefined) this.window.add(label, probability);
+    if (label !== undefined) this.evaluation.update(probability, label);
   }
 
   count(outcome: EventOutcome, n = 1): void {
@@ -37,7 +38,8 @@ export class ScoreObserver {
 
   /** Pushes the window's figures to the gauges (after each batch or request that had labels). */
   publishEvaluation(): void {
-    const { logloss, accuracy, n } = this.window.figures();
-    if (n > 0) this.metrics.setEvaluation({ logloss, accuracy });
+    if (this.evaluation.windowCount > 0) {
+      this.metrics.setEvaluation({ logloss: this.evaluation.logLoss(), accuracy: this.evaluation.accuracy() });
+    }
   }
 }

@@ -1,10 +1,10 @@
 import { createScorerMetrics, startHttpServer, type HttpServerHandle, type Logger, type Registry } from '@streamlr/metrics';
+import { ProgressiveMetrics } from '@streamlr/model';
 import type { DecodeLimits } from '@streamlr/protocol';
 import type { ModelStore } from '@streamlr/store';
 import { DeadLetterSink, type Transport } from '@streamlr/stream';
 import { BearerToken } from './bearer-token.js';
 import type { ModelLoadError } from './errors.js';
-import { LabelWindow } from './label-window.js';
 import type { FeatureSpace, LoadedModel, ServingDecoder } from './loaded-model.js';
 import { ScoreObserver } from './score-observer.js';
 import { scoreRoute } from './score-route.js';
@@ -77,7 +77,7 @@ export class Scorer {
   ) {
     if (options.kafka !== null && parts.transport === undefined) throw new TypeError('transport: required unless kafka is null (HTTP only)');
     const metrics = createScorerMetrics(parts.registry).forModel(options.model);
-    this.observer = new ScoreObserver(metrics, new LabelWindow(options.evalWindow, options.threshold));
+    this.observer = new ScoreObserver(metrics, new ProgressiveMetrics({ window: options.evalWindow, threshold: options.threshold }));
     const log = parts.logger;
     this.served = new ServedModel(
       parts.store,

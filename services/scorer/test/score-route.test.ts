@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ProgressiveMetrics } from '@streamlr/model';
 import { createScorerMetrics, Registry, type HttpRequest, type HttpResponse } from '@streamlr/metrics';
 import type { ScoreEvent } from '@streamlr/protocol';
-import { BearerToken, LabelWindow, ScoreObserver, scoreRoute, type LoadedModel, type ScoreErrorBody, type ScoreResponseBody } from '../src/index.js';
+import { BearerToken, ScoreObserver, scoreRoute, type LoadedModel, type ScoreErrorBody, type ScoreResponseBody } from '../src/index.js';
 import { decodeNamedWeights, encodeNamedWeights, predictNamed, type NamedWeights } from './fixtures/named-weights-model.js';
 
 const SPEC: NamedWeights = { model: 'ctr', version: 7, bits: 4, bias: -0.25, weights: { amount: 0.1, 'country=US': 1.5, x0: 0.5, x1: -2 } };
@@ -10,7 +11,7 @@ const MODEL = decodeNamedWeights(encodeNamedWeights(SPEC), { model: 'ctr', versi
 
 function setup(options: { current?: LoadedModel | null; token?: string; maxEvents?: number } = {}) {
   const registry = new Registry();
-  const observer = new ScoreObserver(createScorerMetrics(registry).forModel('ctr'), new LabelWindow(100, 0.5));
+  const observer = new ScoreObserver(createScorerMetrics(registry).forModel('ctr'), new ProgressiveMetrics({ window: 100 }));
   const route = scoreRoute({
     current: () => (options.current === undefined ? MODEL : options.current),
     threshold: 0.5,

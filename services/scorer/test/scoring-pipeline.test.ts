@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ProgressiveMetrics } from '@streamlr/model';
 import { createScorerMetrics, Registry } from '@streamlr/metrics';
 import { decodeScore, type ScoreEvent } from '@streamlr/protocol';
 import { DeadLetterSink, DLQ_HEADERS, MemoryBroker, MemoryTransport } from '@streamlr/stream';
-import { LabelWindow, ScoreObserver, ScoringPipeline, type LoadedModel } from '../src/index.js';
+import { ScoreObserver, ScoringPipeline, type LoadedModel } from '../src/index.js';
 import { decodeNamedWeights, encodeNamedWeights, predictNamed, type NamedWeights } from './fixtures/named-weights-model.js';
 import { until } from './fixtures/store.js';
 
@@ -15,7 +16,7 @@ const load = (version: number): LoadedModel => decodeNamedWeights(encodeNamedWei
 function setup(broker: MemoryBroker, current: () => LoadedModel | null, maxBatch = 100) {
   const transport = new MemoryTransport(broker, maxBatch);
   const registry = new Registry();
-  const observer = new ScoreObserver(createScorerMetrics(registry).forModel('ctr'), new LabelWindow(1000, 0.5));
+  const observer = new ScoreObserver(createScorerMetrics(registry).forModel('ctr'), new ProgressiveMetrics({ window: 1000 }));
   const producer = transport.producer();
   const pipeline = new ScoringPipeline(
     { current, consumer: transport.consumer({ groupId: 'scorer' }), producer, deadLetters: new DeadLetterSink(producer, { service: 'scorer' }), observer },
