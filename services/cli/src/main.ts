@@ -1,6 +1,7 @@
 import { UsageError, type Command } from './command.js';
+import { scorerCommand } from './commands/scorer.js';
 
-const commands: readonly Command[] = [];
+const commands: readonly Command[] = [scorerCommand];
 
 function usage(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length));
