@@ -185,6 +185,7 @@ export class Scorer {
       {
         current: () => this.served.current,
         consumer: transport.consumer({ groupId: kafka.groupId }),
+        admin: transport.admin(),
         producer,
         deadLetters,
         observer: this.observer,

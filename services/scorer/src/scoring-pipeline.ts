@@ -12,6 +12,7 @@ import {
   type Envelope,
   type OutgoingRecord,
   type Rejection,
+  type StreamAdmin,
   type StreamConsumer,
   type StreamProducer,
 } from '@streamlr/stream';
@@ -58,6 +59,8 @@ export interface ScoringParts {
   /** The model to score with, read once per batch. */
   readonly current: () => LoadedModel | null;
   readonly consumer: StreamConsumer;
+  /** When given, `start` waits for the events topic to exist instead of failing (a scorer may start before any producer). */
+  readonly admin?: StreamAdmin;
   /** Connected by the pipeline; sends scores (acks = all). */
   readonly producer: StreamProducer;
   /** Refused events go to `<events topic>.dlq`. */
@@ -111,6 +114,8 @@ export class ScoringPipeline {
   /** Connects and starts consuming (in the background); call once a model is loaded. */
   async start(): Promise<void> {
     const { consumer, producer } = this.parts;
+    await this.waitForTopic();
+    if (this.stopping) return;
     await producer.connect();
     await consumer.connect();
     this.state = 'running';
@@ -141,6 +146,28 @@ export class ScoringPipeline {
         },
         complete: () => this.settle.resolve(),
       });
+  }
+
+  /** Polls the topic's watermarks until it exists (or the pipeline stops). */
+  private async waitForTopic(): Promise<void> {
+    const { admin, events } = this.parts;
+    if (admin === undefined) return;
+    const topic = this.options.eventsTopic;
+    await admin.connect();
+    try {
+      for (let attempt = 1; !this.stopping; attempt++) {
+        try {
+          await admin.watermarks(topic);
+          if (attempt > 1) events?.info?.('events topic exists now', { topic });
+          return;
+        } catch (error) {
+          if (attempt === 1) events?.warn?.('events topic not found (yet); waiting for it', { topic, error: String(error) });
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * attempt)));
+        }
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async processBatch(batch: BatchContext): Promise<void> {
