@@ -70,6 +70,11 @@ export class Scorer {
   private readonly failed: Promise<never>;
   private fail: (error: unknown) => void = () => undefined;
   private lastFailureLog = { key: '', at: 0 };
+  private stopSignal: () => void = () => undefined;
+  /** Resolves when stop() is called (ends the wait for the first model). */
+  private readonly stopRequested = new Promise<void>((resolve) => {
+    this.stopSignal = resolve;
+  });
 
   constructor(
     private readonly parts: ScorerParts,
@@ -172,7 +177,7 @@ export class Scorer {
 
   private async startPipeline(kafka: ScorerKafkaOptions): Promise<void> {
     const { parts, options } = this;
-    await Promise.race([this.served.ready(), this.whenStopping()]);
+    await Promise.race([this.served.ready(), this.stopRequested]);
     if (this.stopping) return;
     const transport = parts.transport!;
     const producer = transport.producer();
@@ -217,20 +222,11 @@ export class Scorer {
     }
   }
 
-  private stopSignal: (() => void) | null = null;
-  private readonly stopRequested = new Promise<void>((resolve) => {
-    this.stopSignal = resolve;
-  });
-
-  private whenStopping(): Promise<void> {
-    return this.stopRequested;
-  }
-
   /** Stops consuming (finishing the step in flight), stops look-ups, closes HTTP. Idempotent. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
-      this.stopSignal?.();
+      this.stopSignal();
       await this.pipeline?.stop();
       await this.served.stop();
       await this.http?.close().catch(() => undefined);

@@ -97,4 +97,23 @@ describe('runScorer', () => {
     assert.equal(code, 1);
     assert.match(err.lines.join(''), /version 5: not_found/);
   });
+
+  it('refuses a body over --max-body-bytes with 413, and stops promptly while still waiting for a first model', async () => {
+    const store = new MemoryModelStore();
+    const abort = new AbortController();
+    let scorer: Scorer | undefined;
+    const running = runScorer(['--model', 'ctr', '--port', '0', '--max-body-bytes', '64'], {}, {
+      store,
+      transport: new MemoryTransport(new MemoryBroker(1)),
+      decode: decodeNamedWeights,
+      signal: abort.signal,
+      stdout: sink(),
+      onStarted: (s) => (scorer = s),
+    });
+    await until(() => scorer !== undefined, 'start');
+    const big = await fetch(`${scorer!.url}/score`, { method: 'POST', body: JSON.stringify({ features: { a: 'x'.repeat(100) } }) });
+    assert.equal(big.status, 413);
+    abort.abort();
+    assert.equal(await running, 0);
+  });
 });
