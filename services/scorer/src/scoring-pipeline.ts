@@ -101,6 +101,8 @@ export class ScoringPipeline {
   /** Steps sent but not yet acknowledged, oldest first. */
   private readonly unacknowledged: Promise<void>[] = [];
   private acknowledgedChain: Promise<void> = Promise.resolve();
+  /** Why a step could not be acknowledged while running (the pipeline fails on the next batch). */
+  private sendFailure: unknown = undefined;
   state: ScoringState = 'created';
 
   constructor(
@@ -186,6 +188,7 @@ export class ScoringPipeline {
   private async processBatch(batch: BatchContext): Promise<void> {
     const model = this.parts.current();
     if (model === null) throw new ScorerError('no model loaded: the pipeline must start after the first load');
+    if (this.sendFailure !== undefined) throw this.sendFailure;
     const live = (): boolean => batch.isRunning() && !batch.isStale() && !this.stopping;
     for (let start = 0; start < batch.messages.length && live(); start += this.chunkSize) {
       const end = Math.min(batch.messages.length, start + this.chunkSize);
@@ -224,7 +227,9 @@ export class ScoringPipeline {
     this.unacknowledged.push(step);
     // A step that failed (sending stopped) fails every later one: nothing after it is committed.
     this.acknowledgedChain = step;
-    step.catch(() => undefined);
+    step.catch((error: unknown) => {
+      if (!this.stopping) this.sendFailure ??= error;
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ProgressiveMetrics } from '@streamlr/model';
 import { createScorerMetrics, Registry } from '@streamlr/metrics';
 import { decodeScore, type ScoreEvent } from '@streamlr/protocol';
-import { DeadLetterSink, DLQ_HEADERS, MemoryBroker, MemoryTransport } from '@streamlr/stream';
+import { DeadLetterSink, DLQ_HEADERS, MemoryBroker, MemoryTransport, type OutgoingRecord, type StreamProducer } from '@streamlr/stream';
 import { ScoreObserver, ScoringPipeline, type LoadedModel } from '../src/index.js';
 import { decodeNamedWeights, encodeNamedWeights, predictNamed, type NamedWeights } from './fixtures/named-weights-model.js';
 import { until } from './fixtures/store.js';
@@ -13,11 +13,10 @@ const SCORES = 'scores';
 const spec = (version: number): NamedWeights => ({ model: 'ctr', version, bits: 4, bias: version / 10, weights: { a: 0.3, 'c=US': 1 } });
 const load = (version: number): LoadedModel => decodeNamedWeights(encodeNamedWeights(spec(version)), { model: 'ctr', version, createdAt: 0 });
 
-function setup(broker: MemoryBroker, current: () => LoadedModel | null, maxBatch = 100) {
+function setup(broker: MemoryBroker, current: () => LoadedModel | null, maxBatch = 100, producer: StreamProducer = new MemoryTransport(broker).producer()) {
   const transport = new MemoryTransport(broker, maxBatch);
   const registry = new Registry();
   const observer = new ScoreObserver(createScorerMetrics(registry).forModel('ctr'), new ProgressiveMetrics({ window: 1000 }));
-  const producer = transport.producer();
   const pipeline = new ScoringPipeline(
     { current, consumer: transport.consumer({ groupId: 'scorer' }), producer, deadLetters: new DeadLetterSink(producer, { service: 'scorer' }), observer },
     { model: 'ctr', eventsTopic: EVENTS, scoresTopic: SCORES, groupId: 'scorer', fromBeginning: true, threshold: 0.5, chunkSize: 30, now: () => 42 },
@@ -112,5 +111,47 @@ describe('ScoringPipeline on the in-memory transport', () => {
     await second.pipeline.stop();
     const ids = broker.read(SCORES, 0, 0, 1000).map((r) => decodeScore(r.value).id);
     assert.deepEqual(ids, Array.from({ length: 80 }, (_, i) => `e${i}`));
+  });
+
+  it('commits a position only after the broker acknowledged the scores up to it', async () => {
+    const broker = new MemoryBroker(1);
+    for (let i = 0; i < 10; i++) broker.append(EVENTS, { key: `k${i}`, value: JSON.stringify({ id: `e${i}`, features: { a: i } }) });
+    const held: { topic: string; records: readonly OutgoingRecord[]; ack: () => void }[] = [];
+    const gated: StreamProducer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: (topic, records) => new Promise<void>((resolve) => held.push({ topic, records, ack: resolve })),
+    };
+    const model = load(1);
+    const { pipeline } = setup(broker, () => model, 100, gated);
+    await pipeline.start();
+    await until(() => held.length === 1, 'the scores sent');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(broker.committedOffset('scorer', EVENTS, 0), undefined, 'nothing committed before the ack');
+    for (const h of held) for (const r of h.records) broker.append(h.topic, r);
+    held[0]!.ack();
+    await until(() => broker.committedOffset('scorer', EVENTS, 0) === '10', 'the commit after the ack');
+    await pipeline.stop();
+  });
+
+  it('stopping while the scores cannot be sent commits nothing (they are scored again after a restart)', async () => {
+    const broker = new MemoryBroker(1);
+    for (let i = 0; i < 5; i++) broker.append(EVENTS, { key: `k${i}`, value: JSON.stringify({ id: `e${i}`, features: { a: i } }) });
+    let attempts = 0;
+    const down: StreamProducer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async () => {
+        attempts++;
+        throw Object.assign(new Error('broker unreachable'), { retriable: true });
+      },
+    };
+    const model = load(1);
+    const { pipeline } = setup(broker, () => model, 100, down);
+    await pipeline.start();
+    await until(() => attempts >= 2, 'retries');
+    await pipeline.stop();
+    assert.equal(broker.committedOffset('scorer', EVENTS, 0), undefined);
+    assert.notEqual(pipeline.state, 'failed');
   });
 });
