@@ -48,7 +48,7 @@ export function scorerOptions(values: Settings<typeof SCORER_SETTINGS>): ScorerO
     ...(Object.keys(expect).length === 0 ? {} : { expectFeatureSpace: expect }),
     evalWindow: values.evalWindow,
     limits: decodeLimits({ maxBytes: values.maxMessageBytes, maxFeatures: values.maxFeatures }),
-    http: { port: values.port, host: values.httpHost, maxEvents: values.maxEvents, maxBodyBytes: values.maxBodyBytes, token: values.token },
+    http: { port: values.port, host: values.host, maxEvents: values.maxEvents, maxBodyBytes: values.maxBodyBytes, token: values.token },
     kafka: values.httpOnly
       ? null
       : {

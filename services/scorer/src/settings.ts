@@ -45,7 +45,7 @@ export const SCORER_SETTINGS = {
   logLevel: { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'STREAMLR_LOG_LEVEL', help: 'lowest log level written (JSON lines on stdout)' },
 
   port: { type: 'integer', min: 0, max: 65535, default: 8080, env: 'STREAMLR_SCORER_PORT', help: 'HTTP port (/score, /metrics, /healthz, /readyz)', group: 'HTTP' },
-  httpHost: { type: 'string', default: '127.0.0.1', env: 'STREAMLR_HTTP_HOST', help: 'interface to bind (0.0.0.0 for all)', group: 'HTTP' },
+  host: { type: 'string', default: '0.0.0.0', env: 'STREAMLR_HTTP_HOST', help: 'HTTP interface to bind', group: 'HTTP' },
   maxEvents: { type: 'integer', min: 1, max: 1_000_000, default: 10_000, env: 'STREAMLR_SCORER_MAX_EVENTS', help: 'most events in one POST /score', group: 'HTTP' },
   maxBodyBytes: {
     type: 'integer',
