@@ -4,6 +4,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { modelCommand } from './commands/model.js';
 import { produceCommand } from './commands/produce.js';
 import { replayCommand } from './commands/replay.js';
+import { scorerCommand } from './commands/scorer.js';
 import { trainCommand } from './commands/train.js';
 import { trainerCommand } from './commands/trainer.js';
 
@@ -14,6 +15,7 @@ const commands: readonly Command[] = [
   replayCommand,
   modelCommand,
   trainerCommand,
+  scorerCommand,
 ];
 
 function usage(): string {
