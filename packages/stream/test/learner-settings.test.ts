@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_LEARNER_OPTIONS } from '@streamlr/model';
+import { DEFAULT_LEARNER_OPTIONS, DEFAULT_OPTIMIZER_OPTIONS } from '@streamlr/model';
 import { parseSettings, SettingsError } from '@streamlr/stream';
 import { describeLearnerOptions, LEARNER_SETTINGS, learnerOptionsFrom } from '../src/index.js';
 
@@ -19,7 +19,7 @@ describe('learner flags → LearnerOptions', () => {
     });
     assert.deepEqual(options([], { STREAMLR_OPTIMIZER: 'adagrad', STREAMLR_INITIAL_ACCUMULATOR: '1' }).optimizer, {
       name: 'adagrad',
-      learningRate: 0.5,
+      learningRate: DEFAULT_OPTIMIZER_OPTIONS.adagrad.learningRate,
       l1: 0,
       l2: 0,
       initialAccumulator: 1,
@@ -30,7 +30,7 @@ describe('learner flags → LearnerOptions', () => {
   it('--lr keeps the shape of the optimizer\'s default schedule; --schedule and --power change it', () => {
     assert.deepEqual(options(['--optimizer', 'sgd', '--lr', '0.05']).optimizer.learningRate, { kind: 'inverse-scaling', eta0: 0.05, power: 0.5 });
     assert.deepEqual(options(['--optimizer', 'sgd', '--lr', '0.05', '--schedule', 'constant']).optimizer.learningRate, 0.05);
-    assert.deepEqual(options(['--optimizer', 'adagrad', '--power', '0.25']).optimizer.learningRate, { kind: 'inverse-scaling', eta0: 0.5, power: 0.25 });
+    assert.deepEqual(options(['--optimizer', 'adagrad', '--power', '0.25']).optimizer.learningRate, { kind: 'inverse-scaling', eta0: DEFAULT_OPTIMIZER_OPTIONS.adagrad.learningRate, power: 0.25 });
   });
 
   it('a flag that does not apply, or a combination the model refuses, names the flag', () => {

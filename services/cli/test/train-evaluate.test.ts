@@ -61,7 +61,7 @@ describe('streamlr train / evaluate on movielens', () => {
     assert.equal(lines.length, 3);
     assert.match(lines[0]!, /^epoch 1\/2: progressive logloss 0\.\d{4}  accuracy 0\.\d{4}  auc 0\.\d{4}  n 80,003$/);
     assert.match(lines[1]!, /^epoch 2\/2: /);
-    assert.match(lines[2]!, /^wrote .*minibatch\.bin \([\d.]+ (KiB|MiB)\): optimizer=adagrad lr=0\.5 G0=0\.1 .* 160,006 samples/);
+    assert.match(lines[2]!, /^wrote .*minibatch\.bin \([\d.]+ (KiB|MiB)\): optimizer=adagrad lr=[\d.]+ G0=[\d.]+ .* 160,006 samples/);
     const evaluated = await cli(['evaluate', '--model', out, '--data', split.test, '--json']);
     assert.ok((JSON.parse(evaluated.stdout) as { logloss: number }).logloss < 0.6);
   });
