@@ -1,4 +1,5 @@
-import { decodeServing, denseFeatures, FeatureError, hashFeatures, SnapshotError, SparseVector, type ServingModel, type SnapshotHeader } from '@streamlr/model';
+import { decodeServing, FeatureError, SnapshotError, SparseVector, type ServingModel, type SnapshotHeader } from '@streamlr/model';
+import { featurize } from '@streamlr/stream';
 import type { ScoreEvent } from '@streamlr/protocol';
 import { ModelLoadError, ScoringError } from './errors.js';
 import type { ServingDecoder } from './loaded-model.js';
@@ -35,8 +36,7 @@ export const decodeServingModel: ServingDecoder = (bytes, context) => {
     nonzero: stats.nonzero,
     predict(event: ScoreEvent): number {
       try {
-        if (event.x !== undefined) denseFeatures(event.x, space, x);
-        else hashFeatures(event.features, space, x);
+        featurize(event, space, x);
       } catch (error) {
         if (error instanceof FeatureError) throw scoringError(error, event);
         throw error;
