@@ -448,7 +448,7 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function servingText(url: string, example: EventInput | null, infra: Infrastructure): string {
+function servingText(url: string, example: EventInput | null): string {
   const body = example === null ? '{"features":{"f":1}}' : JSON.stringify(example);
   return [
     `serving until Ctrl-C:`,
@@ -458,9 +458,6 @@ function servingText(url: string, example: EventInput | null, infra: Infrastruct
     `  curl -s ${url}/metrics | grep -E '^streamlr_(trainer_logloss|model_sparsity_ratio)'`,
     `  curl -s -X POST ${url}/score -H 'content-type: application/json' -d ${shellQuote(body)}`,
     '',
-    ...(infra.transport.name === 'kafka'
-      ? [`  model ${infra.model} and topics ${infra.topics.samples}, ${infra.topics.events}, ${infra.topics.scores} stay for inspection:`, `  streamlr model list --model ${infra.model}`, '']
-      : []),
   ].join('\n');
 }
 
@@ -627,9 +624,12 @@ async function demo(argv: readonly string[]): Promise<number> {
         badRows: bad.summary(),
       }),
     );
+    if (infra.transport.name === 'kafka') {
+      out(`  model ${infra.model} and its topics stay for inspection: streamlr model list --model ${infra.model}\n`);
+    }
     if (flags.noServe) return 0;
 
-    out(servingText(scorer.url, example, infra));
+    out(servingText(scorer.url, example));
     await watch.stopped;
     watch.checkFailure();
     process.stderr.write(`stopping (${watch.signal ?? 'signal'})\n`);
