@@ -65,7 +65,7 @@ export const DEMO_SETTINGS = {
   },
   label: DATA_SETTINGS.label,
   format: DATA_SETTINGS.format,
-  snapshotEvery: { type: 'integer', min: 1, default: 20_000, env: false, help: 'publish a model version every N samples (the scorer hot-reloads it)' },
+  snapshotEvery: { type: 'integer', min: 1, default: 20_000, env: false, help: 'publish a model version every N samples (the scorer hot-reloads it), and a last one at the end' },
   port: {
     type: 'integer',
     min: 0,
@@ -561,8 +561,9 @@ async function demo(argv: readonly string[]): Promise<number> {
         topics: [infra.topics.samples],
         groupId,
         reset: false,
-        // The time trigger publishes the tail after the last count-triggered version.
-        schedule: { every: flags.snapshotEvery, intervalMs: 1_000 },
+        // By count only, so the versions do not depend on the machine's speed (a snapshot of 2^20
+        // slots takes a noticeable fraction of a second); the stop below publishes the tail.
+        schedule: { every: flags.snapshotEvery, intervalMs: 0 },
         extra: { source: 'streamlr demo', data: basename(data) },
       },
     );
@@ -582,10 +583,12 @@ async function demo(argv: readonly string[]): Promise<number> {
     await watch.until('the trainer to learn the samples', () => (handled >= produced ? true : undefined), () => handled);
     const trainSeconds = (performance.now() - started) / 1000;
     progress.done();
-    const final = await watch.until('the last model version', () => {
-      const last = published[published.length - 1];
-      return last !== undefined && last.samplesSeen === learner.samplesSeen ? last : undefined;
-    });
+    // The train split is done: stop the trainer as SIGTERM stops the service, which publishes the
+    // samples learned since the last version as the final one.
+    await pipeline.stop();
+    watch.checkFailure();
+    const final = published[published.length - 1];
+    if (final === undefined || final.samplesSeen !== learner.samplesSeen) throw new CommandError('the trainer stopped without publishing its last samples');
     const served = scorer;
     await watch.until(`the scorer to load version ${final.version}`, () => (served.current?.version === final.version ? true : undefined));
 
