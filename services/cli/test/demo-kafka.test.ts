@@ -21,6 +21,24 @@ after(async () => {
 });
 
 describe('streamlr demo on real Kafka and Redis', () => {
+  it('an unreachable broker or Redis is one line and exit 1, and leaves no topic behind', async () => {
+    const noKafka = await cli(['demo', '--kafka', '127.0.0.1:9', '--redis', REDIS_URL, '--no-serve']);
+    assert.equal(noKafka.code, 1);
+    assert.match(noKafka.stderr, /^streamlr demo: Kafka at 127\.0\.0\.1:9 is unreachable \(.*\)\n$/);
+    const noRedis = await cli(['demo', '--kafka', BROKERS, '--redis', 'redis://127.0.0.1:1', '--no-serve']);
+    assert.equal(noRedis.code, 1);
+    assert.match(noRedis.stderr, /^streamlr demo: Redis at redis:\/\/127\.0\.0\.1:1\/? is unreachable \(.*\)\n$/);
+    const prefix = /\(topics (\S+)\.samples/.exec(noRedis.stdout)?.[1];
+    assert.ok(prefix !== undefined, noRedis.stdout);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      assert.deepEqual((await admin.listTopics()).filter((t) => t.startsWith(prefix)), []);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('learns through a real topic, publishes versions to Redis, scores the held-out rows through Kafka', async () => {
     const result = await cli(['demo', '--kafka', BROKERS, '--redis', REDIS_URL, '--no-serve']);
     const names = /\(topics (\S+)\.samples, \S+\.events, \S+\.scores\) and Redis \S+ \(model (\S+)\)/.exec(result.stdout);

@@ -146,6 +146,15 @@ describe('streamlr demo (in-process transport and store)', () => {
     }
   });
 
+  it('Ctrl-C before the summary stops cleanly with exit 130 and one line', async () => {
+    const run = start(['--no-serve', '--port', '0']);
+    await waitFor('the header', run, () => (run.stdout.includes('in-memory model store') ? true : undefined));
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.stderr);
+    assert.match(run.stderr, /^streamlr demo: interrupted \(SIGINT\) before the summary$/m);
+    assert.doesNotMatch(run.stdout, /held-out/);
+  });
+
   it('a taken port is one line naming it, before any training', async () => {
     const server: Server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -198,7 +198,7 @@ async function demo(argv: readonly string[]): Promise<number> {
   const format = recordFormat(data, flags.format);
   // Logs are for trouble only: the terminal shows the progress bar and the summary.
   const log = createLogger({ service: 'demo', level: 'warn', stream: process.stderr });
-  const infra = infrastructureFrom(flags, log);
+  const infra = infrastructureFrom(flags);
   const rows = await countRows(data, format);
   const trainRows = Math.floor(rows * TRAIN_FRACTION);
   if (trainRows < 1 || rows - trainRows < 1) throw new CommandError(`${data}: ${rows} rows are too few to learn from 80% and hold out 20%`);
@@ -298,6 +298,7 @@ async function demo(argv: readonly string[]): Promise<number> {
     process.stderr.write(`stopping (${watch.signal ?? 'signal'})\n`);
     return 0;
   } catch (error) {
+    progress?.done();
     if (!(error instanceof Interrupted)) throw error;
     process.stderr.write(`streamlr demo: ${error.message}\n`);
     return 130;

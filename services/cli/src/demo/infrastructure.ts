@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@streamlr/metrics';
 import { MemoryModelStore, RedisModelStore, type ModelStore } from '@streamlr/store';
 import { KafkaTransport, MemoryTransport, type Transport } from '@streamlr/stream';
 import { CommandError, oneLine } from '../cli.js';
@@ -36,7 +35,7 @@ function memoryInfrastructure(): Infrastructure {
   };
 }
 
-function kafkaInfrastructure(brokers: readonly string[], redisUrl: string, log: Logger): Infrastructure {
+function kafkaInfrastructure(brokers: readonly string[], redisUrl: string): Infrastructure {
   for (const broker of brokers) {
     if (!/^[^\s:/]+:\d{1,5}$/.test(broker)) throw new UsageError(`--kafka: '${broker}' is not host:port`);
   }
@@ -51,13 +50,9 @@ function kafkaInfrastructure(brokers: readonly string[], redisUrl: string, log: 
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const model = `demo-${id}`;
   const topics = topicsOf(`streamlr-demo-${id}`);
-  // Fewer client retries than a service: an unreachable broker is reported in seconds.
-  const transport = new KafkaTransport({
-    brokers,
-    clientId: 'streamlr-demo',
-    retries: 4,
-    log: (level, message, fields) => (level === 'error' ? log.error(`kafka: ${message}`, fields) : undefined),
-  });
+  // Fewer client retries than a service: an unreachable broker is reported in seconds, as one
+  // line (kafkajs's own log lines are dropped, as in `streamlr produce`; failures still surface).
+  const transport = new KafkaTransport({ brokers, clientId: 'streamlr-demo', retries: 4 });
   const store = new RedisModelStore({ url: redisUrl, clientName: 'streamlr-demo' });
   return {
     transport,
@@ -66,6 +61,8 @@ function kafkaInfrastructure(brokers: readonly string[], redisUrl: string, log: 
     topics,
     where: `Kafka ${brokers.join(',')} (topics ${topics.samples}, ${topics.events}, ${topics.scores}) and Redis ${redactedRedisUrl(redisUrl)} (model ${model})`,
     async prepare() {
+      // Redis first: a failure then leaves no topics behind.
+      await withStore(redisUrl, () => store.latestVersion(model));
       const admin = transport.admin();
       try {
         await admin.connect();
@@ -75,16 +72,15 @@ function kafkaInfrastructure(brokers: readonly string[], redisUrl: string, log: 
       } finally {
         await admin.disconnect().catch(() => undefined);
       }
-      await withStore(redisUrl, () => store.latestVersion(model));
     },
     close: () => store.close(),
   };
 }
 
-export function infrastructureFrom(flags: { readonly kafka?: readonly string[] | undefined; readonly redis?: string | undefined }, log: Logger): Infrastructure {
+export function infrastructureFrom(flags: { readonly kafka?: readonly string[] | undefined; readonly redis?: string | undefined }): Infrastructure {
   if (flags.kafka === undefined && flags.redis === undefined) return memoryInfrastructure();
   if (flags.redis === undefined) throw new UsageError('--redis: required with --kafka (the demo runs on both real services or on neither)');
   if (flags.kafka === undefined) throw new UsageError('--kafka: required with --redis (the demo runs on both real services or on neither)');
-  return kafkaInfrastructure(flags.kafka, flags.redis, log);
+  return kafkaInfrastructure(flags.kafka, flags.redis);
 }
 
