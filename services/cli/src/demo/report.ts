@@ -44,7 +44,8 @@ export function summaryText(s: Summary): string {
   ].join('\n');
 }
 
-function shellQuote(text: string): string {
+/** One shell word, whatever the text holds (a categorical value may contain a quote). */
+export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
