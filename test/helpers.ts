@@ -9,7 +9,7 @@ import { RedisModelStore } from '@streamlr/store';
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CLI = fileURLToPath(new URL('../../services/cli/bin/streamlr.js', import.meta.url));
-export const DATA = fileURLToPath(new URL('../../test/data/', import.meta.url));
+export const DATA = fileURLToPath(new URL('../../data/', import.meta.url));
 
 export function unique(what: string): string {
   return `streamlr-test-${what}-${Date.now()}-${randomUUID().slice(0, 6)}`;

@@ -7,7 +7,7 @@ import { readRecords, type ScoreEvent } from '@streamlr/protocol';
 import { aclRules, type ModelStore } from '@streamlr/store';
 import type { Redis } from 'ioredis';
 
-export const MOVIELENS = fileURLToPath(new URL('../data/movielens.csv', import.meta.url));
+export const MOVIELENS = fileURLToPath(new URL('../../data/movielens.csv', import.meta.url));
 
 /** Rows [from, to) of the MovieLens file as labelled events (the label feeds the scorer's log loss). */
 export async function movielensEvents(from: number, to: number): Promise<ScoreEvent[]> {

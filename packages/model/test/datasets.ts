@@ -1,5 +1,5 @@
 /**
- * Test helper: reads the bundled CSV datasets (test/fixtures, see its README) into hashed
+ * Test helper: reads the bundled CSV datasets (the repository's data/, see its README) into hashed
  * samples with the CSV featurisation rule of DESIGN §10: every non-label column is a feature,
  * a numeric-looking cell is a number, any other cell a categorical string, an empty cell a
  * missing feature. Rows stay in file order; train = first 80%, test = last 20%.
@@ -14,7 +14,7 @@ export interface Dataset {
   readonly rows: Array<{ features: Record<string, number | string>; y: 0 | 1 }>;
 }
 
-const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../../data/', import.meta.url));
 
 /** Parses a headed CSV without quoting (both fixtures have none); `label` is 0/1. */
 export function readCsvRows(name: string, label = 'label'): Array<{ features: Record<string, number | string>; y: 0 | 1 }> {

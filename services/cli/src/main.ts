@@ -1,5 +1,6 @@
 import { SettingsError } from '@streamlr/stream';
 import { UsageError, type Command } from './command.js';
+import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { modelCommand } from './commands/model.js';
 import { produceCommand } from './commands/produce.js';
@@ -9,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { trainerCommand } from './commands/trainer.js';
 
 const commands: readonly Command[] = [
+  demoCommand,
   trainCommand,
   evaluateCommand,
   produceCommand,

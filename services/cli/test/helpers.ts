@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 /** The `streamlr` entry point, as a user runs it. */
 export const BIN = fileURLToPath(new URL('../../bin/streamlr.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const MOVIELENS = join(REPO_ROOT, 'test', 'data', 'movielens.csv');
+export const MOVIELENS = join(REPO_ROOT, 'data', 'movielens.csv');
 export const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 

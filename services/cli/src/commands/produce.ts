@@ -30,8 +30,8 @@ const HELP = helpText({
   ].join('\n'),
   specs: PRODUCE_SETTINGS,
   examples: [
-    ['the movielens samples, as fast as the broker takes them', 'streamlr produce --data test/data/movielens.csv --topic streamlr.samples'],
-    ['events to score, 1,000 per second, the first 50,000 rows', 'streamlr produce --data test/data/movielens.csv --topic streamlr.events --as events --rate 1000 --limit 50000'],
+    ['the movielens samples, as fast as the broker takes them', 'streamlr produce --data data/movielens.csv --topic streamlr.samples'],
+    ['events to score, 1,000 per second, the first 50,000 rows', 'streamlr produce --data data/movielens.csv --topic streamlr.events --as events --rate 1000 --limit 50000'],
     ['JSON lines to a 6-partition topic on another cluster', 'KAFKA_BROKERS=kafka-1:9092,kafka-2:9092 streamlr produce --data clicks.jsonl --topic clicks --partitions 6'],
   ],
 });

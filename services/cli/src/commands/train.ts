@@ -43,7 +43,7 @@ const HELP = helpText({
   ].join('\n'),
   specs: TRAIN_SETTINGS,
   examples: [
-    ['one online pass with the defaults (FTRL-Proximal, 2^20 slots)', 'streamlr train --data test/data/movielens.csv --label label --out movielens.bin'],
+    ['one online pass with the defaults (FTRL-Proximal, 2^20 slots)', 'streamlr train --data data/movielens.csv --label label --out movielens.bin'],
     ['three epochs of SGD with elastic net, 2^22 slots', 'streamlr train --data clicks.jsonl --optimizer sgd --lr 0.05 --l1 1e-6 --l2 1e-5 --bits 22 --epochs 3 --out clicks.bin'],
     ['mini-batch gradient descent, 256 samples per step, summary as JSON', 'streamlr train --data spam.csv --label label --optimizer adagrad --batch-size 256 --epochs 10 --out spam.bin --json'],
   ],
