@@ -25,7 +25,7 @@ import {
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const HERE = fileURLToPath(new URL('..', import.meta.url));
-const FIXTURES = fileURLToPath(new URL('../../../packages/model/test/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../data/', import.meta.url));
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;

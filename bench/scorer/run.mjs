@@ -45,7 +45,7 @@ const say = (line) => process.stdout.write(`${line}\n`);
 
 async function movielens() {
   const rows = [];
-  for await (const r of readRecords(join(ROOT, 'test/data/movielens.csv'), { label: 'label', as: 'events' })) {
+  for await (const r of readRecords(join(ROOT, 'data/movielens.csv'), { label: 'label', as: 'events' })) {
     if (r.sample !== undefined) rows.push(r.sample);
   }
   return rows;
