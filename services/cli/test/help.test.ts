@@ -33,4 +33,15 @@ describe('--help', () => {
       assert.match(result.stdout, /\[KAFKA_BROKERS\]|\[REDIS_URL\]|\[STREAMLR_DATA\]/);
     });
   }
+
+  it('every listed command has --help with usage and examples', async () => {
+    const listed = (await cli(['--help'])).stdout.split('\n').map((l) => /^  ([a-z]+) {2,}\S/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+    for (const name of ['demo', 'train', 'evaluate', 'produce', 'replay', 'model', 'trainer', 'scorer']) assert.ok(listed.includes(name), name);
+    for (const name of listed) {
+      const result = await cli([name, '--help']);
+      assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+      assert.match(result.stdout, new RegExp(`^Usage: streamlr ${name}`, 'm'), name);
+      assert.match(result.stdout, /^Examples:/m, name);
+    }
+  });
 });
