@@ -5,7 +5,7 @@
 // dashboard's own grid positions as an SVG (time series, stat and heatmap panels), then converted
 // to PNG by rsvg-convert (Debian: librsvg2-bin) or, failing that, headless Chromium.
 //
-//   node scripts/render-dashboard.mjs [--prometheus URL] [--model NAME] [--minutes N] [--out FILE.png] [--svg FILE.svg]
+//   node scripts/render-dashboard.mjs [--prometheus URL] [--model NAME] [--minutes N] [--out FILE.png|FILE.svg] [--svg FILE.svg]
 //
 // docs/observability.md shows how docs/dashboard.png was made with it.
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,7 @@ const USAGE = `usage: node scripts/render-dashboard.mjs [options]
   --model NAME       value of the dashboard's $model variable (default: the only model Prometheus knows)
   --minutes N        time range ending now (default 15; starts at the model's first sample if later)
   --end ISO|SECONDS  end of the range instead of now
-  --out FILE.png     PNG to write (default docs/dashboard.png)
+  --out FILE         PNG to write (default docs/dashboard.png); a .svg name writes the SVG only
   --svg FILE.svg     also keep the SVG
   --width PX         picture width (default 1800)`;
 
@@ -258,16 +258,21 @@ function drawTimeseries({ panel, series }, box, range) {
   }
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
-    // Lines connect across missing steps (spanNulls) and break at NaN (no value to draw).
+    // Lines break at NaN and, unless the panel spans nulls, where steps are missing (a target
+    // that was down, a series that went stale), as Grafana draws them.
+    const spanNulls = defaults.custom?.spanNulls === true;
     const segments = [[]];
+    let previous = -Infinity;
     for (const [t, v] of s.points) {
+      const gap = !spanNulls && t - previous > range.step * 1.5;
+      previous = t;
+      if ((!Number.isFinite(v) || gap) && segments[segments.length - 1].length > 0) segments.push([]);
       if (Number.isFinite(v)) segments[segments.length - 1].push(`${sx(t).toFixed(1)},${sy(Math.min(max, Math.max(min, v))).toFixed(1)}`);
-      else if (segments[segments.length - 1].length > 0) segments.push([]);
     }
     const dash = lineStyleOf(panel, s.name);
     for (const segment of segments.filter((seg) => seg.length > 0)) {
       const points = segment.length === 1 ? [segment[0], segment[0]] : segment;
-      parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+      parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     }
   });
   // Legend: colour mark and name, as many to a line as leave each 200 px, on up to two lines.
@@ -475,11 +480,16 @@ async function main(argv) {
   const panels = await fetchPanels(base, dashboard, vars, range);
   const empty = panels.filter((p) => p.panel.type !== 'row' && p.series.length === 0).map((p) => p.panel.title);
   const { svg, width, height } = render(panels, { width: opts.width, model, range, prometheus: base });
-  const svgFile = resolve(opts.svg ?? join(mkdtempSync(join(tmpdir(), 'streamlr-render-')), 'dashboard.svg'));
-  writeFileSync(svgFile, svg);
   const out = resolve(opts.out);
-  const how = toPng(svgFile, out, width, height);
-  if (opts.svg === undefined) rmSync(join(svgFile, '..'), { recursive: true, force: true });
+  let how = 'SVG';
+  if (out.endsWith('.svg')) {
+    writeFileSync(out, svg);
+  } else {
+    const svgFile = resolve(opts.svg ?? join(mkdtempSync(join(tmpdir(), 'streamlr-render-')), 'dashboard.svg'));
+    writeFileSync(svgFile, svg);
+    how = toPng(svgFile, out, width, height);
+    if (opts.svg === undefined) rmSync(join(svgFile, '..'), { recursive: true, force: true });
+  }
   process.stdout.write(`${out}: ${width}×${height}, ${panels.length} panels, model ${model}, ${Math.round((range.end - range.start) / 60)} min at ${step} s steps (${how})\n`);
   if (empty.length > 0) process.stderr.write(`panels without data: ${empty.join(', ')}\n`);
   return 0;

@@ -5,13 +5,16 @@
 // would send it, must return data. The rule file is checked against the same live series: every
 // metric it names exists, every recording rule produces a series, and no rule fails to evaluate.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { encodeSample, readRecords, type Sample } from '@streamlr/protocol';
 import { createTopic, DATA, kafka, produceValues, runCli, store, unique, until, type Service } from './helpers.js';
 import {
-  api, panelQueries, queryRange, rateInterval, readDashboard, RULES, startPrometheus, substitute, withFiniteValues,
+  api, panelQueries, queryRange, rateInterval, readDashboard, ROOT, RULES, startPrometheus, substitute, withFiniteValues,
   type Prometheus, type PanelQuery,
 } from './prometheus-helpers.js';
 
@@ -192,5 +195,23 @@ describe('the streamlr dashboard on a real Prometheus', () => {
       if (series.length === 0) empty.push(name);
     }
     assert.deepEqual(empty, [], 'recording rules without a value for the running services');
+  });
+
+  test('scripts/render-dashboard.mjs draws every panel of the dashboard from this Prometheus', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamlr-render-test-'));
+    try {
+      const out = join(dir, 'dashboard.svg');
+      const script = join(ROOT, 'scripts', 'render-dashboard.mjs');
+      const run = spawnSync(process.execPath, [script, '--prometheus', prometheus!.url, '--model', model, '--minutes', '5', '--out', out], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stderr, '', 'no panel without data');
+      const svg = readFileSync(out, 'utf8');
+      const titles = readDashboard().panels.map((p) => p.title);
+      const missing = titles.filter((t) => !svg.includes(`>${t.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`));
+      assert.deepEqual(missing, [], 'panel titles missing from the picture');
+      assert.ok(!svg.includes('>No data<'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
