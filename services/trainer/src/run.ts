@@ -1,3 +1,4 @@
+import { makeSchedule, type LogisticRegression } from '@streamlr/model';
 import { createLogger, createTrainerMetrics, enableProcessMetrics, Registry, startHttpServer, type Logger } from '@streamlr/metrics';
 import { decodeLimits } from '@streamlr/protocol';
 import { RedisModelStore, StoreUnavailableError } from '@streamlr/store';
@@ -85,6 +86,7 @@ async function serve(
     metrics.setProgressive(p);
     const w = learner.weights();
     metrics.setWeights(w.nonzero, w.slots);
+    if (learner instanceof LogisticLearner) metrics.setLearningRate(baseLearningRate(learner.learner));
   };
   const pipeline = new TrainingPipeline(
     { learner, consumer: transport.consumer({ groupId, sessionTimeoutMs: values.sessionTimeout }), admin: transport.admin(), store, deadLetters, events: {
@@ -164,6 +166,16 @@ async function serve(
     await http.close().catch(() => undefined);
   }
   return code;
+}
+
+/**
+ * η of the optimizer's next step, for streamlr_trainer_learning_rate: the sgd/adagrad schedule at
+ * that step (AdaGrad divides it per coordinate by √G), or FTRL's α, from which its per-coordinate
+ * rates α/(β+√n) derive (McMahan et al. 2013).
+ */
+function baseLearningRate(model: LogisticRegression): number {
+  const optimizer = model.options.optimizer;
+  return optimizer.name === 'ftrl' ? optimizer.learningRate : makeSchedule(optimizer.learningRate).rate(model.steps + 1);
 }
 
 function exitCodeFor(error: unknown): number {
