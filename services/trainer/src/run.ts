@@ -1,6 +1,6 @@
 import { makeSchedule, type LogisticRegression } from '@streamlr/model';
 import { createLogger, createTrainerMetrics, enableProcessMetrics, Registry, startHttpServer, type Logger } from '@streamlr/metrics';
-import { decodeLimits } from '@streamlr/protocol';
+import { DECODE_REASONS, decodeLimits } from '@streamlr/protocol';
 import { RedisModelStore, StoreUnavailableError } from '@streamlr/store';
 import {
   CountingLearner,
@@ -75,7 +75,13 @@ async function serve(
   const store = new RedisModelStore({ ...redis, keep: values.keep });
   const registry = new Registry();
   enableProcessMetrics(registry);
-  const metrics = createTrainerMetrics(registry).forModel(model);
+  const trainerMetrics = createTrainerMetrics(registry);
+  const metrics = trainerMetrics.forModel(model);
+  // Every refusal reason starts at 0, so rate() sees a reason's first burst too.
+  for (const reason of DECODE_REASONS) {
+    trainerMetrics.invalidSamples.inc({ model, reason }, 0);
+    trainerMetrics.dlq.inc({ model, reason }, 0);
+  }
   const producer = transport.producer();
   const deadLetters = new DeadLetterSink(producer, {
     service: 'trainer',

@@ -203,11 +203,12 @@ async function demo(argv: readonly string[]): Promise<number> {
   const trainRows = Math.floor(rows * TRAIN_FRACTION);
   if (trainRows < 1 || rows - trainRows < 1) throw new CommandError(`${data}: ${rows} rows are too few to learn from 80% and hold out 20%`);
 
+  // Signals are ours before the header says anything: a Ctrl-C from here on is a clean stop.
+  const watch = new Watch();
   const out = (text: string): void => void process.stdout.write(`${text}\n`);
   out(`streamlr demo: ${displayPath(data)}, ${formatCount(trainRows)} rows to learn, ${formatCount(rows - trainRows)} held out`);
   out(`  on ${infra.where}`);
 
-  const watch = new Watch();
   const registry = new Registry();
   enableProcessMetrics(registry);
   const metrics = createTrainerMetrics(registry).forModel(infra.model);
