@@ -113,6 +113,13 @@ export interface LogRecord {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Deletes those of `topics` that exist (kafkajs retries a missing one for about two minutes). */
+export async function deleteTopics(admin: Admin, topics: readonly string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const doomed = topics.filter((t) => existing.has(t));
+  if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+}
+
 export async function highWatermarks(admin: Admin, topic: string): Promise<Record<string, string>> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return Object.fromEntries(offsets.map((o) => [`${topic}/${o.partition}`, o.high]));
