@@ -54,6 +54,16 @@ export type TrainingState = 'created' | 'starting' | 'running' | 'stopping' | 's
 const STOP = Symbol('stop');
 
 /**
+ * A heartbeat inside a batch failed: the group is rebalancing, or the coordinator forgot this
+ * member (its session expired, e.g. while an idle-time snapshot waited for the store), or the
+ * broker is unreachable. The batch ends there, having resolved only applied records; this is the
+ * client's business (it rejoins or restarts), not a reason to stop training.
+ */
+class MembershipLost {
+  constructor(readonly cause: unknown) {}
+}
+
+/**
  * Kafka → decode → (DLQ | learn) → snapshot → commit, with the delivery rules of DESIGN section 6:
  * the snapshot's offsets are the source of truth; every assignment seeks to them and records below
  * them are skipped; Kafka commits follow a published snapshot; publishing is fenced by a writer epoch.
@@ -133,6 +143,12 @@ export class TrainingPipeline<S> {
       onAssign: (assigned) => this.onAssign(assigned),
     })
       .pipe(concatMap((work) => this.exclusive(() => this.processBatch(work.batch)).then(work.done, (error: unknown) => {
+        if (error instanceof MembershipLost) {
+          // The client's own error goes back to it (it rejoins the group; the next assignment
+          // seeks to the learner's positions); the pipeline itself goes on.
+          work.fail(error.cause);
+          return;
+        }
         work.fail(error);
         throw error;
       })))
@@ -310,7 +326,11 @@ export class TrainingPipeline<S> {
                 skipped = 0;
                 refused.clear();
                 if (this.schedule.isDue()) await this.snapshot(() => batch.heartbeat());
-                await batch.heartbeat();
+                try {
+                  await batch.heartbeat();
+                } catch (error) {
+                  throw new MembershipLost(error);
+                }
                 return next;
               }),
         ),
