@@ -38,8 +38,9 @@ export function kafkaClient(brokers: readonly string[] = BROKERS): Kafka {
   return new Kafka({ clientId: 'streamlr-faults', brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
 }
 
+/** The test's own view of a store (its connection errors are expected during Redis faults). */
 export function modelStore(url = REDIS_URL): RedisModelStore {
-  return new RedisModelStore({ url });
+  return new RedisModelStore({ url, onConnectionError: () => undefined });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,7 +421,7 @@ export async function caughtUp(admin: Admin, store: RedisModelStore, topic: stri
   const ends = await highWatermarks(admin, topic);
   const started = Date.now();
   await until(`${model} caught up with ${topic}`, async () => {
-    if (service !== undefined && service.child.exitCode !== null) throw new Error(`the trainer exited (${service.child.exitCode}):\n${service.lines.slice(-8).join('\n')}`);
+    if (service !== undefined && service.child.exitCode !== null) throw new Error(`the trainer exited (${service.child.exitCode}):\n${service.lines.slice(-30).join('\n')}`);
     const v = await store.latestVersion(model);
     const meta = v === null ? null : await store.getMeta(model, v);
     return meta !== null && Object.entries(ends).every(([k, o]) => meta.offsets[k] === o);
