@@ -10,7 +10,9 @@ export class StreamError extends Error {
 
 /**
  * The offsets a snapshot needs are gone from the topic (retention): continuing would silently
- * skip samples, so the trainer stops loudly instead (DESIGN section 6).
+ * skip samples, so the trainer stops loudly instead (DESIGN section 6). `committed` is set when
+ * the store has no snapshot position at all but the group had committed one: the snapshot was
+ * lost, and rebuilding it needs the partition from offset `stored` (0).
  */
 export class OffsetOutOfRangeError extends StreamError {
   override readonly name = 'OffsetOutOfRangeError';
@@ -19,10 +21,15 @@ export class OffsetOutOfRangeError extends StreamError {
     readonly partition: number,
     readonly stored: string,
     readonly logStart: string,
+    readonly committed?: string,
   ) {
     super(
-      `${topic}/${partition}: the snapshot continues at offset ${stored} but the log starts at ${logStart} ` +
-        `(records were deleted by retention); refusing to skip them — retrain with --reset or restore the data`,
+      committed === undefined
+        ? `${topic}/${partition}: the snapshot continues at offset ${stored} but the log starts at ${logStart} ` +
+            `(records were deleted by retention); refusing to skip them — retrain with --reset or restore the data`
+        : `${topic}/${partition}: the store has no snapshot of this partition although the group committed offset ${committed} ` +
+            `(snapshot lost?), and the log starts at ${logStart}: a rebuild would silently leave out the deleted records; ` +
+            `refusing — restore the snapshot, or retrain from what is left with --reset`,
     );
   }
 }

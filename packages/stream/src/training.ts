@@ -241,7 +241,13 @@ export class TrainingPipeline<S> {
         const low = BigInt(mark.low);
         const high = BigInt(mark.high);
         let next = this.positions.get(topic, partition);
+        const hint = committed.get(partition);
         if (next === undefined) {
+          // The group consumed this partition for a model the store no longer has (Redis lost it):
+          // rebuilding from a log that lost its start would be a silent jump ahead.
+          if (low > 0n && hint !== undefined && hint !== null && !this.options.reset) {
+            throw new OffsetOutOfRangeError(topic, partition, '0', mark.low, hint);
+          }
           // The learner never saw this partition: everything the log still holds is new to it.
           if (low > 0n) events?.warn?.('partition new to the model starts after deleted records', { topic, partition, logStart: mark.low });
           next = low;
@@ -254,7 +260,6 @@ export class TrainingPipeline<S> {
               '(topic recreated?); refusing to guess — retrain with --reset',
           );
         }
-        const hint = committed.get(partition);
         if (hint !== undefined && hint !== null && BigInt(hint) > next) {
           events?.warn?.('the group committed past the snapshot (snapshot lost or older): re-applying from the snapshot', {
             topic,
