@@ -34,11 +34,24 @@ export class OffsetOutOfRangeError extends StreamError {
   }
 }
 
-/** This writer was fenced: another trainer owns the model now. */
+/**
+ * This writer was fenced: another trainer owns the model now — or, when the store's epoch is
+ * below this writer's (`storeEpoch < epoch`), the store lost its data (Redis restarted empty or
+ * from an older copy) and this trainer's state is no longer what the store continues from.
+ */
 export class FencedError extends StreamError {
   override readonly name = 'FencedError';
-  constructor(readonly model: string, options: { cause?: unknown } = {}) {
-    super(`model '${model}': another trainer took over (epoch fenced); this one stops publishing`, options);
+  constructor(
+    readonly model: string,
+    options: { cause?: unknown; epoch?: number; storeEpoch?: number } = {},
+  ) {
+    super(
+      options.epoch !== undefined && options.storeEpoch !== undefined && options.storeEpoch < options.epoch
+        ? `model '${model}': the store's writer epoch went back from ${options.epoch} to ${options.storeEpoch} ` +
+            '(Redis restarted empty or from an older copy?); this trainer stops publishing — restart it to resume from what the store holds'
+        : `model '${model}': another trainer took over (epoch fenced); this one stops publishing`,
+      options.cause === undefined ? {} : { cause: options.cause },
+    );
   }
 }
 

@@ -398,7 +398,8 @@ export class TrainingPipeline<S> {
       const name = (error as { name?: unknown }).name;
       if (name === 'StaleEpochError' || name === 'VersionNotForwardError') {
         this.state = 'failed';
-        throw new FencedError(this.options.model, { cause: error });
+        const storeEpoch = (error as { currentEpoch?: unknown }).currentEpoch;
+        throw new FencedError(this.options.model, { cause: error, epoch, ...(typeof storeEpoch === 'number' ? { storeEpoch } : {}) });
       }
       throw error;
     }
