@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { decodeCheckpoint, type LearnerState } from '@streamlr/model';
+import { decodeCheckpoint, decodeServing, hashFeatures, SparseVector, type LearnerState } from '@streamlr/model';
 import { RedisModelStore } from '@streamlr/store';
 import { CountingLearner, DLQ_HEADERS, LEARNER_SETTINGS, LogisticLearner, learnerOptionsFrom, parseSettings } from '@streamlr/stream';
 
@@ -442,6 +442,67 @@ export async function nextVersion(store: RedisModelStore, model: string, after: 
 export async function stop(service: Service): Promise<number | string> {
   if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
   return service.exited;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scorer load
+
+export interface ScoringEvent {
+  readonly id: string;
+  readonly features: Record<string, string | number>;
+}
+
+/**
+ * HTTP load on a scorer (`concurrency` request loops of 25 events). Every answer names one
+ * version; its scores must be exactly that version's stored serving model's predictions (not a
+ * torn, mismatched or mixed model), and a loop never sees versions go backwards.
+ */
+export function scoringLoad(store: RedisModelStore, url: string, model: string, events: readonly ScoringEvent[], concurrency = 1) {
+  const predictors = new Map<number, Promise<(e: ScoringEvent) => number>>();
+  const figures = { requests: 0, mismatched: 0, backwards: 0, versions: new Set<number>() };
+  const x = new SparseVector(16);
+  const predictor = (version: number): Promise<(e: ScoringEvent) => number> => {
+    let p = predictors.get(version);
+    if (p === undefined) {
+      p = store.getServing(model, version).then((blob) => {
+        const { model: served } = decodeServing(blob.data);
+        return (e: ScoringEvent) => served.predictProba(hashFeatures(e.features, served.featureSpace, x));
+      });
+      predictors.set(version, p);
+    }
+    return p;
+  };
+  let running = true;
+  const loop = async (offset: number): Promise<void> => {
+    let last = 0;
+    for (let i = offset; running; i += concurrency) {
+      const from = (i * 25) % (events.length - 25);
+      const batch = events.slice(from, from + 25);
+      const response = await fetch(`${url}/score`, { method: 'POST', body: JSON.stringify(batch) }).catch(() => null);
+      if (response === null || response.status === 503) {
+        await sleep(20);
+        continue;
+      }
+      assert.equal(response.status, 200, await response.clone().text());
+      const body = (await response.json()) as { version: number; scores: { id: string; score: number }[] };
+      const predict = await predictor(body.version);
+      figures.requests++;
+      figures.versions.add(body.version);
+      if (body.version < last) figures.backwards++;
+      last = body.version;
+      body.scores.forEach((s, k) => {
+        if (!Object.is(s.score, predict(batch[k]!))) figures.mismatched++;
+      });
+    }
+  };
+  const loops = Promise.all(Array.from({ length: concurrency }, (_, k) => loop(k)));
+  return {
+    figures,
+    async stop() {
+      running = false;
+      await loops;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // a publish but before the Kafka commit. Real Kafka, real Redis, the real `streamlr trainer`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeCheckpoint, decodeServing, hashFeatures, ServingModel, SparseVector } from '@streamlr/model';
+import { decodeCheckpoint, decodeServing, ServingModel } from '@streamlr/model';
 import {
   caughtUp,
   checkCounting,
@@ -21,6 +21,7 @@ import {
   readTopic,
   runCli,
   sampleId,
+  scoringLoad,
   seconds,
   sleep,
   stop,
@@ -121,47 +122,6 @@ async function verifyVersions(model: string): Promise<number> {
   return versions.length;
 }
 
-/**
- * HTTP load on a scorer: every answer comes from one version, and its scores are exactly that
- * version's stored serving model's predictions (not a torn or mismatched model).
- */
-function scoringLoad(url: string, model: string, events: readonly { id: string; features: Record<string, string | number> }[]) {
-  const predictors = new Map<number, (e: { features: Record<string, string | number> }) => number>();
-  const figures = { requests: 0, mismatched: 0, versions: new Set<number>() };
-  let running = true;
-  const loop = (async () => {
-    const x = new SparseVector(16);
-    for (let i = 0; running; i++) {
-      const batch = events.slice((i * 25) % (events.length - 25), ((i * 25) % (events.length - 25)) + 25);
-      const response = await fetch(`${url}/score`, { method: 'POST', body: JSON.stringify(batch) }).catch(() => null);
-      if (response === null || response.status === 503) {
-        await sleep(20);
-        continue;
-      }
-      assert.equal(response.status, 200, await response.clone().text());
-      const body = (await response.json()) as { version: number; scores: { id: string; score: number }[] };
-      let predict = predictors.get(body.version);
-      if (predict === undefined) {
-        const { model: served } = decodeServing((await store.getServing(model, body.version)).data);
-        predict = (e) => served.predictProba(hashFeatures(e.features, served.featureSpace, x));
-        predictors.set(body.version, predict);
-      }
-      figures.requests++;
-      figures.versions.add(body.version);
-      body.scores.forEach((s, k) => {
-        if (!Object.is(s.score, predict!(batch[k]!))) figures.mismatched++;
-      });
-    }
-  })();
-  return {
-    figures,
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
-
 describe('fault 2: kill -9 around the snapshot publish', () => {
   test('crash just before and just after the atomic publish script: the scorer never sees a torn or mismatched model; SGD weights = a clean replay, bit for bit', async () => {
     const { topic, model } = await newTopic('publish-crash', 1);
@@ -170,7 +130,7 @@ describe('fault 2: kill -9 around the snapshot publish', () => {
     const samples = Array.from({ length: 40_000 }, (_, i) => labelledSample(sampleId(0, i), random));
     await produceTo(producer, topic, 0, samples.slice(0, 10_000));
     const scorer = runCli(['scorer', '--model', model, '--http-only', '--port', '0', '--host', '127.0.0.1', '--poll-interval', '0.2']);
-    const load = scoringLoad(await scorer.url(), model, samples.slice(0, 2_000).map((s) => JSON.parse(s) as { id: string; features: Record<string, string | number> }));
+    const load = scoringLoad(store, await scorer.url(), model, samples.slice(0, 2_000).map((s) => JSON.parse(s) as { id: string; features: Record<string, string | number> }));
     const points = ['before-publish', 'after-publish', 'before-publish', 'after-publish'] as const;
     const recoveries: number[] = [];
     let peak = 0;

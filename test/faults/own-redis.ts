@@ -51,6 +51,7 @@ export class OwnRedis {
     await until(`redis-server on :${this.port}`, async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
       const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
@@ -64,7 +65,10 @@ export class OwnRedis {
 
   /** A client for direct commands (the caller disconnects it). */
   client(): Redis {
-    return new Redis(this.url, { maxRetriesPerRequest: 1 });
+    const client = new Redis(this.url, { maxRetriesPerRequest: 1 });
+    // Its commands report their own errors; connection errors are expected while Redis is down.
+    client.on('error', () => undefined);
+    return client;
   }
 
   /** Writes the data set to `<dir>/<name>` (SAVE), for a later restart from it. */
@@ -90,6 +94,7 @@ export class OwnRedis {
       child.kill('SIGKILL');
     } else {
       const client = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
       await client.call('SHUTDOWN', 'SAVE').catch(() => undefined);
       client.disconnect();
     }
