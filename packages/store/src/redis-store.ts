@@ -311,16 +311,28 @@ export class RedisModelStore implements ModelStore {
   }
 
   #subscriberConnection(): Redis {
-    this.#subscriber ??= this.#connection('subscriber', {
+    if (this.#subscriber !== undefined) return this.#subscriber;
+    // ioredis's own resubscription after a reconnect leaves its SUBSCRIBE promise unhandled, so a
+    // refused one (NOPERM: the user lost the channel) crashed the process. Resubscribe here and
+    // report a refusal as a connection error: pub/sub is a hint, readers also poll (DESIGN §5).
+    const subscriber = this.#connection('subscriber', {
       enableOfflineQueue: true,
       maxRetriesPerRequest: this.options.readMaxRetries,
+      autoResubscribe: false,
     });
-    const subscriber = this.#subscriber;
-    if (subscriber.listenerCount('message') === 0) {
-      subscriber.on('message', (channel: string, message: string) => {
-        for (const handler of this.#channels.get(channel)?.handlers ?? []) handler(message);
-      });
-    }
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      if (connectedBefore) {
+        for (const channel of this.#channels.keys()) {
+          subscriber.subscribe(channel).catch((error: Error) => this.options.onConnectionError?.(error, 'subscriber'));
+        }
+      }
+      connectedBefore = true;
+    });
+    subscriber.on('message', (channel: string, message: string) => {
+      for (const handler of this.#channels.get(channel)?.handlers ?? []) handler(message);
+    });
+    this.#subscriber = subscriber;
     return subscriber;
   }
 

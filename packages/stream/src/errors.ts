@@ -10,7 +10,9 @@ export class StreamError extends Error {
 
 /**
  * The offsets a snapshot needs are gone from the topic (retention): continuing would silently
- * skip samples, so the trainer stops loudly instead (DESIGN section 6).
+ * skip samples, so the trainer stops loudly instead (DESIGN section 6). `committed` is set when
+ * the store has no snapshot position at all but the group had committed one: the snapshot was
+ * lost, and rebuilding it needs the partition from offset `stored` (0).
  */
 export class OffsetOutOfRangeError extends StreamError {
   override readonly name = 'OffsetOutOfRangeError';
@@ -19,19 +21,37 @@ export class OffsetOutOfRangeError extends StreamError {
     readonly partition: number,
     readonly stored: string,
     readonly logStart: string,
+    readonly committed?: string,
   ) {
     super(
-      `${topic}/${partition}: the snapshot continues at offset ${stored} but the log starts at ${logStart} ` +
-        `(records were deleted by retention); refusing to skip them — retrain with --reset or restore the data`,
+      committed === undefined
+        ? `${topic}/${partition}: the snapshot continues at offset ${stored} but the log starts at ${logStart} ` +
+            `(records were deleted by retention); refusing to skip them — retrain with --reset or restore the data`
+        : `${topic}/${partition}: the store has no snapshot of this partition although the group committed offset ${committed} ` +
+            `(snapshot lost?), and the log starts at ${logStart}: a rebuild would silently leave out the deleted records; ` +
+            `refusing — restore the snapshot, or retrain from what is left with --reset`,
     );
   }
 }
 
-/** This writer was fenced: another trainer owns the model now. */
+/**
+ * This writer was fenced: another trainer owns the model now — or, when the store's epoch is
+ * below this writer's (`storeEpoch < epoch`), the store lost its data (Redis restarted empty or
+ * from an older copy) and this trainer's state is no longer what the store continues from.
+ */
 export class FencedError extends StreamError {
   override readonly name = 'FencedError';
-  constructor(readonly model: string, options: { cause?: unknown } = {}) {
-    super(`model '${model}': another trainer took over (epoch fenced); this one stops publishing`, options);
+  constructor(
+    readonly model: string,
+    options: { cause?: unknown; epoch?: number; storeEpoch?: number } = {},
+  ) {
+    super(
+      options.epoch !== undefined && options.storeEpoch !== undefined && options.storeEpoch < options.epoch
+        ? `model '${model}': the store's writer epoch went back from ${options.epoch} to ${options.storeEpoch} ` +
+            '(Redis restarted empty or from an older copy?); this trainer stops publishing — restart it to resume from what the store holds'
+        : `model '${model}': another trainer took over (epoch fenced); this one stops publishing`,
+      options.cause === undefined ? {} : { cause: options.cause },
+    );
   }
 }
 

@@ -178,6 +178,11 @@ class KafkaStreamConsumer implements StreamConsumer {
         for (const partition of partitions) assigned.push({ topic, partition });
       }
       this.assignment = this.assignment.then(() => options.onAssign(assigned));
+      // A failed assignment (say the stored offsets are gone from the log) must end consumption
+      // where the pipeline hears of it; batches stay held back behind the rejected promise.
+      this.assignment.catch((error: unknown) => {
+        for (const l of this.crashListeners) l(error instanceof Error ? error : new Error(String(error)));
+      });
     });
     await this.consumer.run({
       autoCommit: false,

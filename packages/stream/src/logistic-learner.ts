@@ -6,6 +6,7 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   encodeServing,
+  slotCount,
   type LearnerOptions,
   SparseVector,
   type SnapshotInfo,
@@ -92,7 +93,16 @@ export class LogisticLearner implements StreamLearner<Sample> {
 
   decode(bytes: Buffer | null): DecodeResult<Sample> {
     const result = tryDecodeSample(bytes, this.limits);
-    if (result.ok) return result;
+    if (result.ok) {
+      // A dense vector longer than the feature space is valid JSON the protocol cannot judge
+      // (it does not know the model's bits); learn() would throw on it, so refuse it here.
+      const x = result.value.x;
+      const slots = slotCount(this.options.featureSpace);
+      if (x !== undefined && x.length > slots) {
+        return { ok: false, error: { reason: 'too_many_features', field: 'x', message: `x: ${x.length} dense values do not fit in 2^${this.options.featureSpace.bits} slots` } };
+      }
+      return result;
+    }
     return { ok: false, error: { reason: result.error.reason, field: result.error.field, message: result.error.message } };
   }
 

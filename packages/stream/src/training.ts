@@ -54,6 +54,16 @@ export type TrainingState = 'created' | 'starting' | 'running' | 'stopping' | 's
 const STOP = Symbol('stop');
 
 /**
+ * A heartbeat inside a batch failed: the group is rebalancing, or the coordinator forgot this
+ * member (its session expired, e.g. while an idle-time snapshot waited for the store), or the
+ * broker is unreachable. The batch ends there, having resolved only applied records; this is the
+ * client's business (it rejoins or restarts), not a reason to stop training.
+ */
+class MembershipLost {
+  constructor(readonly cause: unknown) {}
+}
+
+/**
  * Kafka → decode → (DLQ | learn) → snapshot → commit, with the delivery rules of DESIGN section 6:
  * the snapshot's offsets are the source of truth; every assignment seeks to them and records below
  * them are skipped; Kafka commits follow a published snapshot; publishing is fenced by a writer epoch.
@@ -133,6 +143,12 @@ export class TrainingPipeline<S> {
       onAssign: (assigned) => this.onAssign(assigned),
     })
       .pipe(concatMap((work) => this.exclusive(() => this.processBatch(work.batch)).then(work.done, (error: unknown) => {
+        if (error instanceof MembershipLost) {
+          // The client's own error goes back to it (it rejoins the group; the next assignment
+          // seeks to the learner's positions); the pipeline itself goes on.
+          work.fail(error.cause);
+          return;
+        }
         work.fail(error);
         throw error;
       })))
@@ -225,7 +241,13 @@ export class TrainingPipeline<S> {
         const low = BigInt(mark.low);
         const high = BigInt(mark.high);
         let next = this.positions.get(topic, partition);
+        const hint = committed.get(partition);
         if (next === undefined) {
+          // The group consumed this partition for a model the store no longer has (Redis lost it):
+          // rebuilding from a log that lost its start would be a silent jump ahead.
+          if (low > 0n && hint !== undefined && hint !== null && !this.options.reset) {
+            throw new OffsetOutOfRangeError(topic, partition, '0', mark.low, hint);
+          }
           // The learner never saw this partition: everything the log still holds is new to it.
           if (low > 0n) events?.warn?.('partition new to the model starts after deleted records', { topic, partition, logStart: mark.low });
           next = low;
@@ -238,7 +260,6 @@ export class TrainingPipeline<S> {
               '(topic recreated?); refusing to guess — retrain with --reset',
           );
         }
-        const hint = committed.get(partition);
         if (hint !== undefined && hint !== null && BigInt(hint) > next) {
           events?.warn?.('the group committed past the snapshot (snapshot lost or older): re-applying from the snapshot', {
             topic,
@@ -310,7 +331,11 @@ export class TrainingPipeline<S> {
                 skipped = 0;
                 refused.clear();
                 if (this.schedule.isDue()) await this.snapshot(() => batch.heartbeat());
-                await batch.heartbeat();
+                try {
+                  await batch.heartbeat();
+                } catch (error) {
+                  throw new MembershipLost(error);
+                }
                 return next;
               }),
         ),
@@ -373,7 +398,8 @@ export class TrainingPipeline<S> {
       const name = (error as { name?: unknown }).name;
       if (name === 'StaleEpochError' || name === 'VersionNotForwardError') {
         this.state = 'failed';
-        throw new FencedError(this.options.model, { cause: error });
+        const storeEpoch = (error as { currentEpoch?: unknown }).currentEpoch;
+        throw new FencedError(this.options.model, { cause: error, epoch, ...(typeof storeEpoch === 'number' ? { storeEpoch } : {}) });
       }
       throw error;
     }

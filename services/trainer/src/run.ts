@@ -20,6 +20,7 @@ import {
   type Settings,
   type StreamLearner,
 } from '@streamlr/stream';
+import { faultHooks, withCrashPoint, withSlowLearning, type FaultHooks } from './fault-hooks.js';
 import { TRAINER_SERVICE_SETTINGS as TRAINER_SETTINGS } from './settings.js';
 
 export interface RunTrainerOptions {
@@ -56,7 +57,7 @@ export async function runTrainer(argv: readonly string[], options: RunTrainerOpt
     const limits = decodeLimits({ maxBytes: values.maxMessageBytes, maxFeatures: values.maxFeatures });
     learner = new LogisticLearner(learnerOptionsFrom(values), { limits }) as StreamLearner<unknown>;
   }
-  return serve(values, learner, log, options.stopSignal ?? signals());
+  return serve(values, learner, log, options.stopSignal ?? signals(), faultHooks(env));
 }
 
 async function serve(
@@ -64,6 +65,7 @@ async function serve(
   learner: StreamLearner<unknown>,
   log: Logger,
   stopSignal: Promise<unknown>,
+  hooks: FaultHooks,
 ): Promise<number> {
   const model = values.model;
   const groupId = values.group ?? `streamlr-trainer-${model}`;
@@ -72,7 +74,8 @@ async function serve(
     log: (level, message, fields) => (level === 'error' || level === 'warn' ? log[level](`kafka: ${message}`, fields) : undefined),
   });
   const redis = redisConnection(values);
-  const store = new RedisModelStore({ ...redis, keep: values.keep });
+  const redisStore = new RedisModelStore({ ...redis, keep: values.keep });
+  const store = withCrashPoint(redisStore, hooks);
   const registry = new Registry();
   enableProcessMetrics(registry);
   const trainerMetrics = createTrainerMetrics(registry);
@@ -95,7 +98,7 @@ async function serve(
     if (learner instanceof LogisticLearner) metrics.setLearningRate(baseLearningRate(learner.learner));
   };
   const pipeline = new TrainingPipeline(
-    { learner, consumer: transport.consumer({ groupId, sessionTimeoutMs: values.sessionTimeout }), admin: transport.admin(), store, deadLetters, events: {
+    { learner: withSlowLearning(learner, hooks), consumer: transport.consumer({ groupId, sessionTimeoutMs: values.sessionTimeout }), admin: transport.admin(), store, deadLetters, events: {
       progress: (learned, refused, skipped) => {
         metrics.samples.add(learned);
         metrics.skipped.add(skipped);
@@ -148,6 +151,7 @@ async function serve(
   const gauges = setInterval(refreshModelGauges, 5_000);
   gauges.unref();
   log.info('trainer starting', { settings: redactSettings(TRAINER_SETTINGS, values), model, topics: values.topic, groupId, http: http.url, learner: values.learner });
+  if (hooks.crashAt !== null || hooks.slowMs > 0) log.warn('fault-suite test hooks are on', { ...hooks });
   let code: number = TRAINER_EXIT.ok;
   try {
     await producer.connect();
