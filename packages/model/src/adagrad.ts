@@ -12,12 +12,14 @@
  * Hutter 2019). Putting λ2·w into g_j would feed every coordinate's G_j on every step and
  * make O(nnz) updates impossible; decoupled, the lazy scheme of regularization.ts stays exact.
  */
+import { SCALING_NONE, clipGradient, observeScaled, type FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import { lazyState, restoreLazy } from './sgd.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { AdaGradOptions } from './options.js';
+import type { SparseVector } from './sparse-vector.js';
 
 /** Keeps 0/0 out of the first step of a coordinate whose gradient is 0 when G0 = 0. */
 export const ADAGRAD_EPSILON = 1e-12;
@@ -86,6 +88,39 @@ export class AdaGrad implements Optimizer {
     }
     this.biasSumSquares += biasGradient * biasGradient;
     this.b -= (eta * biasGradient) / (Math.sqrt(this.biasSumSquares + g0) + ADAGRAD_EPSILON);
+  }
+
+  margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {
+    return this.w.margin(x, scaler, prepare);
+  }
+
+  learn(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void {
+    const eta = this.schedule.rate(t);
+    const w = this.w;
+    w.advance(eta);
+    const data = w.table.data;
+    const stride = w.table.stride;
+    const at = w.valueAt;
+    const sumAt = this.sumAt;
+    const rate = eta / w.scale;
+    const g0 = this.g0;
+    const l1 = w.appliedAt >= 0;
+    const scaling = scaler === null ? SCALING_NONE : scaler.code;
+    const scalerAt = scaler === null ? 0 : scaler.offset;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    for (let k = 0; k < nnz; k++) {
+      const j = indices[k]!;
+      const b = j * stride;
+      const gk = clipGradient(g * observeScaled(data, b + scalerAt, scaling, values[k]!));
+      const sum = data[b + sumAt]! + gk * gk;
+      data[b + sumAt] = sum;
+      data[b + at]! -= (rate * gk) / (Math.sqrt(sum + g0) + ADAGRAD_EPSILON);
+      if (l1) w.catchUp(j);
+    }
+    this.biasSumSquares += g * g;
+    this.b -= (eta * g) / (Math.sqrt(this.biasSumSquares + g0) + ADAGRAD_EPSILON);
   }
 
   state(): OptimizerState {

@@ -14,9 +14,11 @@
  * the caches are rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with
  * λ1 = λ2 = 0. `learningRate` is α (a number; FTRL has its own per-coordinate schedule).
  */
+import { SCALING_NONE, clipGradient, observeScaled, scaledTerm, type FeatureScaler } from './normalizer.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
+import type { SparseVector } from './sparse-vector.js';
 
 // Field offsets within the optimizer's part of a slot record.
 const Z = 0;
@@ -40,6 +42,9 @@ export class Ftrl implements Optimizer {
   private readonly l2: number;
   private biasZ = 0;
   private biasN = 0;
+  // The bias's weight and √n, cached like a slot's (recomputed whenever biasZ, biasN change).
+  private biasWeight = 0;
+  private biasRootN = 0;
 
   constructor(table: SlotTable, offset: number, options: FtrlOptions) {
     this.size = table.size;
@@ -52,7 +57,7 @@ export class Ftrl implements Optimizer {
   }
 
   get bias(): number {
-    return ftrlWeight(this.biasZ, Math.sqrt(this.biasN), this.inverseAlpha, this.beta, 0, 0);
+    return this.biasWeight;
   }
 
   get byteLength(): number {
@@ -83,10 +88,59 @@ export class Ftrl implements Optimizer {
       data[b + ROOT_N] = rootNext;
       data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
     }
-    const bw = this.bias;
-    const bn = this.biasN + biasGradient * biasGradient;
-    this.biasZ += biasGradient - (Math.sqrt(bn) - Math.sqrt(this.biasN)) * inverseAlpha * bw;
+    this.stepBias(biasGradient);
+  }
+
+  margin(x: SparseVector, scaler: FeatureScaler | null, _prepare: boolean): number {
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const weightAt = this.offset + W;
+    const scaling = scaler === null ? SCALING_NONE : scaler.code;
+    const scalerAt = scaler === null ? 0 : scaler.offset;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    let z = 0;
+    for (let k = 0; k < nnz; k++) {
+      const b = indices[k]! * stride;
+      const w = data[b + weightAt]!;
+      if (w !== 0) z += scaledTerm(data, b + scalerAt, scaling, w, values[k]!);
+    }
+    return z;
+  }
+
+  learn(x: SparseVector, g: number, scaler: FeatureScaler | null, _t: number): void {
+    const { inverseAlpha, beta, l1, l2, offset } = this;
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const scaling = scaler === null ? SCALING_NONE : scaler.code;
+    const scalerAt = scaler === null ? 0 : scaler.offset;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    for (let k = 0; k < nnz; k++) {
+      const record = indices[k]! * stride;
+      const gk = clipGradient(g * observeScaled(data, record + scalerAt, scaling, values[k]!));
+      const b = record + offset;
+      const nNext = data[b + N]! + gk * gk;
+      const rootNext = Math.sqrt(nNext);
+      const zNext = data[b + Z]! + gk - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
+      data[b + Z] = zNext;
+      data[b + N] = nNext;
+      data[b + ROOT_N] = rootNext;
+      data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
+    }
+    this.stepBias(g);
+  }
+
+  /** The bias's FTRL step (λ1 = λ2 = 0), exactly as a coordinate's. */
+  private stepBias(g: number): void {
+    const bn = this.biasN + g * g;
+    const rootNext = Math.sqrt(bn);
+    this.biasZ += g - (rootNext - this.biasRootN) * this.inverseAlpha * this.biasWeight;
     this.biasN = bn;
+    this.biasRootN = rootNext;
+    this.biasWeight = ftrlWeight(this.biasZ, rootNext, this.inverseAlpha, this.beta, 0, 0);
   }
 
   state(): OptimizerState {
@@ -108,6 +162,8 @@ export class Ftrl implements Optimizer {
     }
     this.biasZ = readScalar(state, 'biasZ');
     this.biasN = readScalar(state, 'biasN');
+    this.biasRootN = Math.sqrt(this.biasN);
+    this.biasWeight = ftrlWeight(this.biasZ, this.biasRootN, inverseAlpha, beta, 0, 0);
   }
 }
 
