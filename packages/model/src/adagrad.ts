@@ -12,7 +12,7 @@
  * Hutter 2019). Putting λ2·w into g_j would feed every coordinate's G_j on every step and
  * make O(nnz) updates impossible; decoupled, the lazy scheme of regularization.ts stays exact.
  */
-import { SCALING_NONE, clipGradient, observeScaled, type FeatureScaler } from './normalizer.js';
+import { sampleGradients, type FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
@@ -23,6 +23,7 @@ import type { SparseVector } from './sparse-vector.js';
 
 /** Keeps 0/0 out of the first step of a coordinate whose gradient is 0 when G0 = 0. */
 export const ADAGRAD_EPSILON = 1e-12;
+const EPSILON = 1e-12; // what the loops read (see SCALE_FLOOR in normalizer.ts)
 
 export class AdaGrad implements Optimizer {
   /** Fields per slot: the lazy weight's, then G_j. */
@@ -39,6 +40,8 @@ export class AdaGrad implements Optimizer {
   private readonly schedule: LearningRateSchedule;
   private readonly g0: number;
   private b = 0;
+  /** Scratch: the per-coordinate gradients of the current sample. */
+  private gradients = new Float64Array(64);
   private biasSumSquares = 0;
 
   constructor(table: SlotTable, offset: number, options: AdaGradOptions) {
@@ -83,11 +86,11 @@ export class AdaGrad implements Optimizer {
       const g = gradients[k]!;
       const sum = data[b + sumAt]! + g * g;
       data[b + sumAt] = sum;
-      data[b + at]! -= (rate * g) / (Math.sqrt(sum + g0) + ADAGRAD_EPSILON);
+      data[b + at]! -= (rate * g) / (Math.sqrt(sum + g0) + EPSILON);
       if (l1) w.catchUp(j);
     }
     this.biasSumSquares += biasGradient * biasGradient;
-    this.b -= (eta * biasGradient) / (Math.sqrt(this.biasSumSquares + g0) + ADAGRAD_EPSILON);
+    this.b -= (eta * biasGradient) / (Math.sqrt(this.biasSumSquares + g0) + EPSILON);
   }
 
   margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {
@@ -95,32 +98,8 @@ export class AdaGrad implements Optimizer {
   }
 
   learn(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void {
-    const eta = this.schedule.rate(t);
-    const w = this.w;
-    w.advance(eta);
-    const data = w.table.data;
-    const stride = w.table.stride;
-    const at = w.valueAt;
-    const sumAt = this.sumAt;
-    const rate = eta / w.scale;
-    const g0 = this.g0;
-    const l1 = w.appliedAt >= 0;
-    const scaling = scaler === null ? SCALING_NONE : scaler.code;
-    const scalerAt = scaler === null ? 0 : scaler.offset;
-    const indices = x.indices;
-    const values = x.values;
-    const nnz = x.nnz;
-    for (let k = 0; k < nnz; k++) {
-      const j = indices[k]!;
-      const b = j * stride;
-      const gk = clipGradient(g * observeScaled(data, b + scalerAt, scaling, values[k]!));
-      const sum = data[b + sumAt]! + gk * gk;
-      data[b + sumAt] = sum;
-      data[b + at]! -= (rate * gk) / (Math.sqrt(sum + g0) + ADAGRAD_EPSILON);
-      if (l1) w.catchUp(j);
-    }
-    this.biasSumSquares += g * g;
-    this.b -= (eta * g) / (Math.sqrt(this.biasSumSquares + g0) + ADAGRAD_EPSILON);
+    this.gradients = sampleGradients(x, g, scaler, this.gradients);
+    this.step(x.indices, this.gradients, x.nnz, g, t);
   }
 
   state(): OptimizerState {

@@ -14,7 +14,7 @@
  * the caches are rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with
  * λ1 = λ2 = 0. `learningRate` is α (a number; FTRL has its own per-coordinate schedule).
  */
-import { SCALING_NONE, clipGradient, observeScaled, scaledTerm, type FeatureScaler } from './normalizer.js';
+import { clipGradient, observeRmsScaled, observeStandardCommon, observeStandardScaled, rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
@@ -45,6 +45,8 @@ export class Ftrl implements Optimizer {
   // The bias's weight and √n, cached like a slot's (recomputed whenever biasZ, biasN change).
   private biasWeight = 0;
   private biasRootN = 0;
+  /** Scratch: entries of the current sample left for the scaler's rare path. */
+  private deferred = new Int32Array(64);
 
   constructor(table: SlotTable, offset: number, options: FtrlOptions) {
     this.size = table.size;
@@ -77,17 +79,7 @@ export class Ftrl implements Optimizer {
     const data = this.table.data;
     const stride = this.table.stride;
     const offset = this.offset;
-    for (let k = 0; k < count; k++) {
-      const b = indices[k]! * stride + offset;
-      const g = gradients[k]!;
-      const nNext = data[b + N]! + g * g;
-      const rootNext = Math.sqrt(nNext);
-      const zNext = data[b + Z]! + g - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
-      data[b + Z] = zNext;
-      data[b + N] = nNext;
-      data[b + ROOT_N] = rootNext;
-      data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
-    }
+    for (let k = 0; k < count; k++) ftrlStep(data, indices[k]! * stride + offset, gradients[k]!, inverseAlpha, beta, l1, l2);
     this.stepBias(biasGradient);
   }
 
@@ -95,16 +87,29 @@ export class Ftrl implements Optimizer {
     const data = this.table.data;
     const stride = this.table.stride;
     const weightAt = this.offset + W;
-    const scaling = scaler === null ? SCALING_NONE : scaler.code;
-    const scalerAt = scaler === null ? 0 : scaler.offset;
     const indices = x.indices;
     const values = x.values;
     const nnz = x.nnz;
     let z = 0;
-    for (let k = 0; k < nnz; k++) {
-      const b = indices[k]! * stride;
-      const w = data[b + weightAt]!;
-      if (w !== 0) z += scaledTerm(data, b + scalerAt, scaling, w, values[k]!);
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        const w = data[indices[k]! * stride + weightAt]!;
+        if (w !== 0) z += w * values[k]!;
+      }
+    } else if (scaler.mode === 'standard') {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        const w = data[b + weightAt]!;
+        if (w !== 0) z += standardTerm(data, b + scalerAt, w, values[k]!);
+      }
+    } else {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        const w = data[b + weightAt]!;
+        if (w !== 0) z += rmsTerm(data, b + scalerAt, w, values[k]!);
+      }
     }
     return z;
   }
@@ -113,22 +118,36 @@ export class Ftrl implements Optimizer {
     const { inverseAlpha, beta, l1, l2, offset } = this;
     const data = this.table.data;
     const stride = this.table.stride;
-    const scaling = scaler === null ? SCALING_NONE : scaler.code;
-    const scalerAt = scaler === null ? 0 : scaler.offset;
     const indices = x.indices;
     const values = x.values;
     const nnz = x.nnz;
-    for (let k = 0; k < nnz; k++) {
-      const record = indices[k]! * stride;
-      const gk = clipGradient(g * observeScaled(data, record + scalerAt, scaling, values[k]!));
-      const b = record + offset;
-      const nNext = data[b + N]! + gk * gk;
-      const rootNext = Math.sqrt(nNext);
-      const zNext = data[b + Z]! + gk - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
-      data[b + Z] = zNext;
-      data[b + N] = nNext;
-      data[b + ROOT_N] = rootNext;
-      data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        ftrlStep(data, indices[k]! * stride + offset, clipGradient(g * values[k]!), inverseAlpha, beta, l1, l2);
+      }
+    } else if (scaler.mode === 'standard') {
+      const scalerAt = scaler.offset;
+      if (this.deferred.length < nnz) this.deferred = new Int32Array(Math.max(nnz, this.deferred.length * 2));
+      const deferred = this.deferred;
+      let rare = 0;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        const xk = observeStandardCommon(data, b + scalerAt, values[k]!);
+        if (xk === xk) ftrlStep(data, b + offset, clipGradient(g * xk), inverseAlpha, beta, l1, l2);
+        else deferred[rare++] = k;
+      }
+      // Values the call-free loop left (e.g. a slot's first value): slots are independent.
+      for (let r = 0; r < rare; r++) {
+        const k = deferred[r]!;
+        const b = indices[k]! * stride;
+        ftrlStep(data, b + offset, clipGradient(g * observeStandardScaled(data, b + scalerAt, values[k]!)), inverseAlpha, beta, l1, l2);
+      }
+    } else {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        ftrlStep(data, b + offset, clipGradient(g * observeRmsScaled(data, b + scalerAt, values[k]!)), inverseAlpha, beta, l1, l2);
+      }
     }
     this.stepBias(g);
   }
@@ -165,6 +184,17 @@ export class Ftrl implements Optimizer {
     this.biasRootN = Math.sqrt(this.biasN);
     this.biasWeight = ftrlWeight(this.biasZ, this.biasRootN, inverseAlpha, beta, 0, 0);
   }
+}
+
+/** One coordinate's step with gradient g, its fields at b (Algorithm 1, see the file comment). */
+function ftrlStep(data: Float64Array, b: number, g: number, inverseAlpha: number, beta: number, l1: number, l2: number): void {
+  const nNext = data[b + N]! + g * g;
+  const rootNext = Math.sqrt(nNext);
+  const zNext = data[b + Z]! + g - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
+  data[b + Z] = zNext;
+  data[b + N] = nNext;
+  data[b + ROOT_N] = rootNext;
+  data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
 }
 
 /**

@@ -32,7 +32,7 @@
  *
  * Storage: v_j (and q_j with L1) are fields of the learner's slot table (slot-table.ts).
  */
-import { SCALING_NONE, scaledTerm, type FeatureScaler } from './normalizer.js';
+import { rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { SparseVector } from './sparse-vector.js';
 
@@ -90,16 +90,30 @@ export class LazyRegularizedWeights {
   margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {
     const data = this.table.data;
     const stride = this.table.stride;
-    const scaling = scaler === null ? SCALING_NONE : scaler.code;
-    const scalerAt = scaler === null ? 0 : scaler.offset;
     const indices = x.indices;
     const values = x.values;
     const nnz = x.nnz;
     let z = 0;
-    for (let k = 0; k < nnz; k++) {
-      const j = indices[k]!;
-      const w = prepare ? this.prepareWeight(j) : this.weight(j);
-      if (w !== 0) z += scaledTerm(data, j * stride + scalerAt, scaling, w, values[k]!);
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? this.prepareWeight(j) : this.weight(j);
+        if (w !== 0) z += w * values[k]!;
+      }
+    } else if (scaler.mode === 'standard') {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? this.prepareWeight(j) : this.weight(j);
+        if (w !== 0) z += standardTerm(data, j * stride + scalerAt, w, values[k]!);
+      }
+    } else {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? this.prepareWeight(j) : this.weight(j);
+        if (w !== 0) z += rmsTerm(data, j * stride + scalerAt, w, values[k]!);
+      }
     }
     return z;
   }

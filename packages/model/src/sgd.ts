@@ -7,7 +7,7 @@
  * with the decay and the L1 penalty applied lazily (regularization.ts), so a step costs
  * O(nnz(x)) whatever the number of slots.
  */
-import { SCALING_NONE, clipGradient, observeScaled, type FeatureScaler } from './normalizer.js';
+import { sampleGradients, type FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
@@ -27,6 +27,8 @@ export class Sgd implements Optimizer {
   private readonly schedule: LearningRateSchedule;
   private readonly fieldCount: number;
   private b = 0;
+  /** Scratch: the per-coordinate gradients of the current sample. */
+  private gradients = new Float64Array(64);
 
   constructor(table: SlotTable, offset: number, options: SgdOptions) {
     this.size = table.size;
@@ -73,27 +75,8 @@ export class Sgd implements Optimizer {
   }
 
   learn(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void {
-    const eta = this.schedule.rate(t);
-    const w = this.w;
-    w.advance(eta);
-    const data = w.table.data;
-    const stride = w.table.stride;
-    const at = w.valueAt;
-    const rate = eta / w.scale;
-    const l1 = w.appliedAt >= 0;
-    const scaling = scaler === null ? SCALING_NONE : scaler.code;
-    const scalerAt = scaler === null ? 0 : scaler.offset;
-    const indices = x.indices;
-    const values = x.values;
-    const nnz = x.nnz;
-    for (let k = 0; k < nnz; k++) {
-      const j = indices[k]!;
-      const b = j * stride;
-      const gk = clipGradient(g * observeScaled(data, b + scalerAt, scaling, values[k]!));
-      data[b + at]! -= rate * gk;
-      if (l1) w.catchUp(j);
-    }
-    this.b -= eta * g;
+    this.gradients = sampleGradients(x, g, scaler, this.gradients);
+    this.step(x.indices, this.gradients, x.nnz, g, t);
   }
 
   state(): OptimizerState {
