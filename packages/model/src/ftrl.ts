@@ -14,7 +14,7 @@
  * the caches are rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with
  * λ1 = λ2 = 0. `learningRate` is α (a number; FTRL has its own per-coordinate schedule).
  */
-import { clipGradient, observeRmsScaled, observeStandardCommon, observeStandardScaled, rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
+import { rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
@@ -45,8 +45,6 @@ export class Ftrl implements Optimizer {
   // The bias's weight and √n, cached like a slot's (recomputed whenever biasZ, biasN change).
   private biasWeight = 0;
   private biasRootN = 0;
-  /** Scratch: entries of the current sample left for the scaler's rare path. */
-  private deferred = new Int32Array(64);
 
   constructor(table: SlotTable, offset: number, options: FtrlOptions) {
     this.size = table.size;
@@ -112,44 +110,6 @@ export class Ftrl implements Optimizer {
       }
     }
     return z;
-  }
-
-  learn(x: SparseVector, g: number, scaler: FeatureScaler | null, _t: number): void {
-    const { inverseAlpha, beta, l1, l2, offset } = this;
-    const data = this.table.data;
-    const stride = this.table.stride;
-    const indices = x.indices;
-    const values = x.values;
-    const nnz = x.nnz;
-    if (scaler === null) {
-      for (let k = 0; k < nnz; k++) {
-        ftrlStep(data, indices[k]! * stride + offset, clipGradient(g * values[k]!), inverseAlpha, beta, l1, l2);
-      }
-    } else if (scaler.mode === 'standard') {
-      const scalerAt = scaler.offset;
-      if (this.deferred.length < nnz) this.deferred = new Int32Array(Math.max(nnz, this.deferred.length * 2));
-      const deferred = this.deferred;
-      let rare = 0;
-      for (let k = 0; k < nnz; k++) {
-        const b = indices[k]! * stride;
-        const xk = observeStandardCommon(data, b + scalerAt, values[k]!);
-        if (xk === xk) ftrlStep(data, b + offset, clipGradient(g * xk), inverseAlpha, beta, l1, l2);
-        else deferred[rare++] = k;
-      }
-      // Values the call-free loop left (e.g. a slot's first value): slots are independent.
-      for (let r = 0; r < rare; r++) {
-        const k = deferred[r]!;
-        const b = indices[k]! * stride;
-        ftrlStep(data, b + offset, clipGradient(g * observeStandardScaled(data, b + scalerAt, values[k]!)), inverseAlpha, beta, l1, l2);
-      }
-    } else {
-      const scalerAt = scaler.offset;
-      for (let k = 0; k < nnz; k++) {
-        const b = indices[k]! * stride;
-        ftrlStep(data, b + offset, clipGradient(g * observeRmsScaled(data, b + scalerAt, values[k]!)), inverseAlpha, beta, l1, l2);
-      }
-    }
-    this.stepBias(g);
   }
 
   /** The bias's FTRL step (λ1 = λ2 = 0), exactly as a coordinate's. */

@@ -11,8 +11,8 @@
  *   renormalisations; gradient entries have distinct slots.
  * - the bias is updated like a coordinate with x = 1 and is never regularised.
  * Normalisation is the learner's business: optimizers only see normalised-space weights w̃,
- * except that `margin` and `learn` take the scaler so each sample is one loop over its entries
- * inside one class (no per-feature call through this interface; see the README, Performance).
+ * except that `margin` takes the scaler, so that a prediction is one loop inside one class
+ * (no per-feature call through this interface).
  */
 import type { FeatureScaler } from './normalizer.js';
 import type { SparseVector } from './sparse-vector.js';
@@ -50,14 +50,6 @@ export interface Optimizer {
    * weight as `prepareWeight(j)` with `prepare`, else as `weight(j)`. O(nnz(x)).
    */
   margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number;
-
-  /**
-   * One online update on x whose loss has ∂L/∂z = g: for each entry in order the scaler (when
-   * not null) observes the value, then the coordinate steps with the gradient clip(g·x̂_k); then
-   * the bias with g: the same arithmetic as `scaler.observe(x)`, then `step` with the gradients
-   * clip(g·x̂_k), in one loop. O(nnz(x)).
-   */
-  learn(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void;
 
   /** Bytes held in typed arrays (state and caches), for memory reporting. */
   readonly byteLength: number;
