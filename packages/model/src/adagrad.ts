@@ -12,15 +12,18 @@
  * Hutter 2019). Putting λ2·w into g_j would feed every coordinate's G_j on every step and
  * make O(nnz) updates impossible; decoupled, the lazy scheme of regularization.ts stays exact.
  */
+import type { FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import { lazyState, restoreLazy } from './sgd.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { AdaGradOptions } from './options.js';
+import type { SparseVector } from './sparse-vector.js';
 
 /** Keeps 0/0 out of the first step of a coordinate whose gradient is 0 when G0 = 0. */
 export const ADAGRAD_EPSILON = 1e-12;
+const EPSILON = 1e-12; // what the loops read (see SCALE_FLOOR in normalizer.ts)
 
 export class AdaGrad implements Optimizer {
   /** Fields per slot: the lazy weight's, then G_j. */
@@ -81,11 +84,15 @@ export class AdaGrad implements Optimizer {
       const g = gradients[k]!;
       const sum = data[b + sumAt]! + g * g;
       data[b + sumAt] = sum;
-      data[b + at]! -= (rate * g) / (Math.sqrt(sum + g0) + ADAGRAD_EPSILON);
+      data[b + at]! -= (rate * g) / (Math.sqrt(sum + g0) + EPSILON);
       if (l1) w.catchUp(j);
     }
     this.biasSumSquares += biasGradient * biasGradient;
-    this.b -= (eta * biasGradient) / (Math.sqrt(this.biasSumSquares + g0) + ADAGRAD_EPSILON);
+    this.b -= (eta * biasGradient) / (Math.sqrt(this.biasSumSquares + g0) + EPSILON);
+  }
+
+  margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {
+    return this.w.margin(x, scaler, prepare);
   }
 
   state(): OptimizerState {

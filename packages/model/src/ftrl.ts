@@ -14,9 +14,11 @@
  * the caches are rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with
  * λ1 = λ2 = 0. `learningRate` is α (a number; FTRL has its own per-coordinate schedule).
  */
+import { rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
+import type { SparseVector } from './sparse-vector.js';
 
 // Field offsets within the optimizer's part of a slot record.
 const Z = 0;
@@ -40,6 +42,9 @@ export class Ftrl implements Optimizer {
   private readonly l2: number;
   private biasZ = 0;
   private biasN = 0;
+  // The bias's weight and √n, cached like a slot's (recomputed whenever biasZ, biasN change).
+  private biasWeight = 0;
+  private biasRootN = 0;
 
   constructor(table: SlotTable, offset: number, options: FtrlOptions) {
     this.size = table.size;
@@ -52,7 +57,7 @@ export class Ftrl implements Optimizer {
   }
 
   get bias(): number {
-    return ftrlWeight(this.biasZ, Math.sqrt(this.biasN), this.inverseAlpha, this.beta, 0, 0);
+    return this.biasWeight;
   }
 
   get byteLength(): number {
@@ -72,21 +77,49 @@ export class Ftrl implements Optimizer {
     const data = this.table.data;
     const stride = this.table.stride;
     const offset = this.offset;
-    for (let k = 0; k < count; k++) {
-      const b = indices[k]! * stride + offset;
-      const g = gradients[k]!;
-      const nNext = data[b + N]! + g * g;
-      const rootNext = Math.sqrt(nNext);
-      const zNext = data[b + Z]! + g - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
-      data[b + Z] = zNext;
-      data[b + N] = nNext;
-      data[b + ROOT_N] = rootNext;
-      data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
+    for (let k = 0; k < count; k++) ftrlStep(data, indices[k]! * stride + offset, gradients[k]!, inverseAlpha, beta, l1, l2);
+    this.stepBias(biasGradient);
+  }
+
+  margin(x: SparseVector, scaler: FeatureScaler | null, _prepare: boolean): number {
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const weightAt = this.offset + W;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    let z = 0;
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        const w = data[indices[k]! * stride + weightAt]!;
+        if (w !== 0) z += w * values[k]!;
+      }
+    } else if (scaler.mode === 'standard') {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        const w = data[b + weightAt]!;
+        if (w !== 0) z += standardTerm(data, b + scalerAt, w, values[k]!);
+      }
+    } else {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        const w = data[b + weightAt]!;
+        if (w !== 0) z += rmsTerm(data, b + scalerAt, w, values[k]!);
+      }
     }
-    const bw = this.bias;
-    const bn = this.biasN + biasGradient * biasGradient;
-    this.biasZ += biasGradient - (Math.sqrt(bn) - Math.sqrt(this.biasN)) * inverseAlpha * bw;
+    return z;
+  }
+
+  /** The bias's FTRL step (λ1 = λ2 = 0), exactly as a coordinate's. */
+  private stepBias(g: number): void {
+    const bn = this.biasN + g * g;
+    const rootNext = Math.sqrt(bn);
+    this.biasZ += g - (rootNext - this.biasRootN) * this.inverseAlpha * this.biasWeight;
     this.biasN = bn;
+    this.biasRootN = rootNext;
+    this.biasWeight = ftrlWeight(this.biasZ, rootNext, this.inverseAlpha, this.beta, 0, 0);
   }
 
   state(): OptimizerState {
@@ -108,7 +141,20 @@ export class Ftrl implements Optimizer {
     }
     this.biasZ = readScalar(state, 'biasZ');
     this.biasN = readScalar(state, 'biasN');
+    this.biasRootN = Math.sqrt(this.biasN);
+    this.biasWeight = ftrlWeight(this.biasZ, this.biasRootN, inverseAlpha, beta, 0, 0);
   }
+}
+
+/** One coordinate's step with gradient g, its fields at b (Algorithm 1, see the file comment). */
+function ftrlStep(data: Float64Array, b: number, g: number, inverseAlpha: number, beta: number, l1: number, l2: number): void {
+  const nNext = data[b + N]! + g * g;
+  const rootNext = Math.sqrt(nNext);
+  const zNext = data[b + Z]! + g - (rootNext - data[b + ROOT_N]!) * inverseAlpha * data[b + W]!;
+  data[b + Z] = zNext;
+  data[b + N] = nNext;
+  data[b + ROOT_N] = rootNext;
+  data[b + W] = ftrlWeight(zNext, rootNext, inverseAlpha, beta, l1, l2);
 }
 
 /**

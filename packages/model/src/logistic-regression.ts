@@ -9,7 +9,7 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { FeatureScaler, SCALER_FIELD, clipGradient, type ScalerStatistics } from './normalizer.js';
+import { FeatureScaler, clipGradient, sampleGradients, type ScalerStatistics } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
@@ -54,8 +54,7 @@ export class LogisticRegression {
   private readonly table: SlotTable;
   private readonly optimizer: Optimizer;
   private readonly scaler: FeatureScaler | null;
-  /** Offset of the scaler's fields in a slot record. */
-  private readonly scalerAt: number;
+  /** Scratch: the per-coordinate gradients of the current sample. */
   private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
@@ -71,7 +70,6 @@ export class LogisticRegression {
     this.table = createSlotTable(this.slots, optimizerFields + (mode === 'none' ? 0 : FeatureScaler.fields(mode)));
     this.optimizer = makeOptimizer(this.options, this.table);
     this.scaler = mode === 'none' ? null : new FeatureScaler(mode, this.table, optimizerFields);
-    this.scalerAt = optimizerFields;
   }
 
   /** Samples learned so far (a mini-batch of B counts B). */
@@ -109,84 +107,24 @@ export class LogisticRegression {
   learn(x: SparseVector, y: 0 | 1, weight = 1): number {
     if (y !== 0 && y !== 1) throw new SampleError('label', y, '0 or 1');
     if (!(weight >= 0) || weight === Infinity) throw new SampleError('weight', weight, 'a finite number ≥ 0');
-    const p = sigmoid(this.computeMargin(x, true));
-    // The scaler is updated after predicting, so learn() returns exactly predictProba(x).
-    const scaler = this.scaler;
+    const optimizer = this.optimizer;
+    const p = sigmoid(optimizer.margin(x, this.scaler, true) + optimizer.bias);
+    // The scaler observes x after the prediction, so learn() returns exactly predictProba(x).
     const g = (p - y) * weight;
-    const nnz = x.nnz;
-    if (this.gradients.length < nnz) this.gradients = new Float64Array(Math.max(nnz, this.gradients.length * 2));
-    const grads = this.gradients;
-    if (scaler === null) {
-      const values = x.values;
-      for (let k = 0; k < nnz; k++) grads[k] = clipGradient(g * values[k]!);
-    } else {
-      scaler.observeGradients(x, g, grads);
-    }
+    this.gradients = sampleGradients(x, g, this.scaler, this.gradients);
     this.seen++;
-    this.optimizer.step(x.indices, grads, nnz, g, ++this.stepCount);
+    optimizer.step(x.indices, this.gradients, x.nnz, g, ++this.stepCount);
     return p;
   }
 
   /**
-   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b, reading 1/s_j and c_j straight from the slot
-   * record (the values scaler.inverseScale(j) and scaler.center(j) return), next to the weight
-   * in memory. With `prepare`, each coordinate's lazy state is stored first (same value). The
-   * loops are written out per case so each has a single, inlinable optimizer call.
+   * The margin Σ_k (w̃_j·(1/s_j))·(x_k − c_j) + b, summed in entry order with the bias last.
+   * The loop is the optimizer's (one class, no per-feature dispatch), reading 1/s_j and c_j from
+   * the slot record next to the weight. With `prepare`, each coordinate's lazy state is stored
+   * first (same value).
    */
   private computeMargin(x: SparseVector, prepare: boolean): number {
-    const opt = this.optimizer;
-    const scaler = this.scaler;
-    const indices = x.indices;
-    const values = x.values;
-    const nnz = x.nnz;
-    let z = 0;
-    if (scaler === null) {
-      if (prepare) {
-        for (let k = 0; k < nnz; k++) {
-          const w = opt.prepareWeight(indices[k]!);
-          if (w !== 0) z += w * values[k]!;
-        }
-      } else {
-        for (let k = 0; k < nnz; k++) {
-          const w = opt.weight(indices[k]!);
-          if (w !== 0) z += w * values[k]!;
-        }
-      }
-      return z + opt.bias;
-    }
-    const data = this.table.data;
-    const stride = this.table.stride;
-    const at = this.scalerAt;
-    if (scaler.mode === 'rms') {
-      const inverseAt = at + SCALER_FIELD.inverseRms;
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const w = prepare ? opt.prepareWeight(j) : opt.weight(j);
-        if (w !== 0) z += w * data[j * stride + inverseAt]! * values[k]!;
-      }
-      return z + opt.bias;
-    }
-    const { spread, location, inverseStandard } = SCALER_FIELD;
-    if (prepare) {
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const w = opt.prepareWeight(j);
-        if (w !== 0) {
-          const b = j * stride + at;
-          z += w * data[b + inverseStandard]! * (values[k]! - (data[b + spread]! > 0 ? data[b + location]! : 0));
-        }
-      }
-    } else {
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const w = opt.weight(j);
-        if (w !== 0) {
-          const b = j * stride + at;
-          z += w * data[b + inverseStandard]! * (values[k]! - (data[b + spread]! > 0 ? data[b + location]! : 0));
-        }
-      }
-    }
-    return z + opt.bias;
+    return this.optimizer.margin(x, this.scaler, prepare) + this.optimizer.bias;
   }
 
   /**

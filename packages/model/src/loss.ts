@@ -9,6 +9,7 @@
  * overflow whatever the weights.
  */
 export const MAX_LOGIT = 35;
+const LOGIT_LIMIT = 35; // what sigmoid reads (see SCALE_FLOOR in normalizer.ts)
 
 /** Probabilities are clipped to [P_EPSILON, 1 − P_EPSILON] inside the log loss. */
 export const P_EPSILON = 1e-15;
@@ -19,8 +20,8 @@ export const P_EPSILON = 1e-15;
  */
 export function sigmoid(z: number): number {
   if (!(z === z)) return 0.5;
-  if (z > MAX_LOGIT) z = MAX_LOGIT;
-  else if (z < -MAX_LOGIT) z = -MAX_LOGIT;
+  if (z > LOGIT_LIMIT) z = LOGIT_LIMIT;
+  else if (z < -LOGIT_LIMIT) z = -LOGIT_LIMIT;
   // Use exp of a non-positive number only, so neither branch can overflow.
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);

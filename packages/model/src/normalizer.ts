@@ -40,6 +40,10 @@ export type Normalization = 'standard' | 'rms' | 'none';
  * raw weights w̃/s finite even for denormal inputs.
  */
 export const MIN_SCALE = 1e-100;
+// Hot code reads these unexported copies: V8 folds a module's own unexported constants into
+// optimized code, but loads an exported binding from its module cell on every use (measured
+// 10–15% of an update when the gradient clip read GRADIENT_LIMIT).
+const SCALE_FLOOR = 1e-100;
 
 /**
  * Per-coordinate gradients are clipped to ±1e30. Sane data never gets near it (with scaling,
@@ -47,10 +51,11 @@ export const MIN_SCALE = 1e-100;
  * as 1e300 with normalization 'none' (AdaGrad's and FTRL's sums of g² stay below 1e308).
  */
 export const GRADIENT_LIMIT = 1e30;
+const LIMIT = 1e30;
 
 /** Clips a per-coordinate gradient to ±GRADIENT_LIMIT (NaN, impossible in practice, → 0). */
 export function clipGradient(g: number): number {
-  return g > GRADIENT_LIMIT ? GRADIENT_LIMIT : g < -GRADIENT_LIMIT ? -GRADIENT_LIMIT : g === g ? g : 0;
+  return g > LIMIT ? LIMIT : g < -LIMIT ? -LIMIT : g === g ? g : 0;
 }
 
 /** Scaler statistics as plain per-slot arrays (`spread` is empty in rms mode). */
@@ -60,11 +65,200 @@ export interface ScalerStatistics {
   readonly spread: Float64Array;
 }
 
-// Field offsets within the scaler's part of a slot record (exported for the learner's hot loops).
+// Field offsets within the scaler's part of a slot record.
 const COUNT = 0;
 const LOCATION = 1; // standard: mean μ_j; rms: RMS s_j
 const SPREAD = 2; // standard: standard deviation σ_j
-export const SCALER_FIELD = { count: COUNT, location: LOCATION, spread: SPREAD, inverseStandard: 3, inverseRms: 2 } as const;
+const INVERSE_STANDARD = 3; // standard: 1/s_j
+const INVERSE_RMS = 2; // rms: 1/s_j
+
+// Per-record functions for the optimizers' per-sample loops: an optimizer writes one loop per
+// mode, each calling these with its own local `data` array and `at` = j·stride + scaler offset.
+// V8 inlines them, so nothing is re-read from an object per feature and no branch on the mode
+// is left inside a loop.
+
+/**
+ * The margin term w·(1/s_j)·(v − c_j) of a value v whose slot's scaler fields start at `at`,
+ * standard mode, evaluated left to right as everywhere else (c_j = μ_j when σ_j > 0, else 0).
+ */
+export function standardTerm(data: Float64Array, at: number, w: number, v: number): number {
+  return w * data[at + INVERSE_STANDARD]! * (v - (data[at + SPREAD]! > 0 ? data[at + LOCATION]! : 0));
+}
+
+/** The margin term w·(1/s_j)·v, rms mode. */
+export function rmsTerm(data: Float64Array, at: number, w: number, v: number): number {
+  return w * data[at + INVERSE_RMS]! * v;
+}
+
+/**
+ * Folds value v into the statistics of the slot whose scaler fields start at `at` (standard
+ * mode) and returns x̂ = (v − c_j)/s_j with the updated statistics.
+ */
+export function observeStandardScaled(data: Float64Array, at: number, v: number): number {
+  const common = observeStandardCommon(data, at, v);
+  if (common === common) return common;
+  const n = data[at + COUNT]! + 1;
+  data[at + COUNT] = n;
+  observeStandard(data, at, v, n);
+  refresh(data, at, true);
+  return standardized(v, data[at + SPREAD]! > 0 ? data[at + LOCATION]! : 0, data[at + INVERSE_STANDARD]!);
+}
+
+/**
+ * `observeStandardScaled` for the common cases, without any call, so that V8 inlines it and
+ * keeps the caller's loop in registers (a call anywhere in a loop, even never taken, cost ~15%
+ * of an update): a one-hot slot's value (equal to the mean of a slot whose σ is 0) is only
+ * counted; a numeric value takes Welford's step and 1/s is refreshed. For the rest (a slot's
+ * first value, a value equal to the mean of a varying slot, values that could overflow, non-
+ * finite values) it changes nothing and returns NaN: the caller then calls
+ * `observeStandardScaled`, possibly later, since slots of one sample are independent.
+ */
+export function observeStandardCommon(data: Float64Array, at: number, v: number): number {
+  const n = data[at + COUNT]! + 1;
+  const mu = data[at + LOCATION]!;
+  const s = data[at + SPREAD]!;
+  if (v === mu && n > 1 && !(s > 0) && v - v === 0) {
+    data[at + COUNT] = n;
+    return v * data[at + INVERSE_STANDARD]!;
+  }
+  const d = v - mu;
+  if (!(v !== mu && n > 1 && d < 1e150 && d > -1e150 && s < 1e150)) return NaN;
+  // observeStandard's common branch, then refresh.
+  data[at + COUNT] = n;
+  const r = 1 / n;
+  const mean = mu + d * r;
+  const sd = Math.sqrt((1 - r) * (s * s + d * d * r));
+  data[at + LOCATION] = mean;
+  data[at + SPREAD] = sd;
+  const scale = sd > 0 ? sd : Math.abs(mean);
+  const inverse = 1 / (scale > SCALE_FLOOR ? scale : SCALE_FLOOR);
+  data[at + INVERSE_STANDARD] = inverse;
+  // |v − c| ≤ |d| < 1e150 here (c is the new mean, or 0 when σ underflowed), so the plain
+  // difference cannot overflow: this is `standardized` without its guard.
+  return (v - (sd > 0 ? mean : 0)) * inverse;
+}
+
+/** As `observeStandardScaled`, rms mode: x̂ = v/s_j. */
+export function observeRmsScaled(data: Float64Array, at: number, v: number): number {
+  observeRms(data, at, v);
+  return v * data[at + INVERSE_RMS]!;
+}
+
+/**
+ * The per-coordinate loss gradients clip(g·x̂_k) of sample x whose loss has ∂L/∂z = g, the
+ * scaler (when not null) observing each value first, into `out` (returned, or a larger copy
+ * when it is too small). Same arithmetic as the optimizers' fused loops.
+ */
+export function sampleGradients(x: SparseVector, g: number, scaler: FeatureScaler | null, out: Float64Array): Float64Array {
+  const nnz = x.nnz;
+  const gradients = out.length >= nnz ? out : new Float64Array(Math.max(nnz, out.length * 2));
+  const indices = x.indices;
+  const values = x.values;
+  if (scaler === null) {
+    for (let k = 0; k < nnz; k++) gradients[k] = clipGradient(g * values[k]!);
+    return gradients;
+  }
+  const { data, stride } = scaler.table;
+  const at = scaler.offset;
+  if (scaler.mode === 'standard') {
+    // Common cases first (a call-free loop), then the few values they leave (marked NaN).
+    let rare = false;
+    for (let k = 0; k < nnz; k++) {
+      const xk = observeStandardCommon(data, indices[k]! * stride + at, values[k]!);
+      if (xk === xk) {
+        gradients[k] = clipGradient(g * xk); // never NaN
+      } else {
+        gradients[k] = NaN;
+        rare = true;
+      }
+    }
+    if (rare) {
+      for (let k = 0; k < nnz; k++) {
+        if (gradients[k] !== gradients[k]) gradients[k] = clipGradient(g * observeStandardScaled(data, indices[k]! * stride + at, values[k]!));
+      }
+    }
+  } else {
+    for (let k = 0; k < nnz; k++) gradients[k] = clipGradient(g * observeRmsScaled(data, indices[k]! * stride + at, values[k]!));
+  }
+  return gradients;
+}
+
+/** (v − c)·inverse, halving v and c first when v − c overflows. */
+function standardized(v: number, c: number, inverse: number): number {
+  const d = v - c;
+  return d - d === 0 ? d * inverse : (0.5 * v - 0.5 * c) * inverse * 2;
+}
+
+/**
+ * Welford's update of a slot's mean and standard deviation with value v, its count already
+ * incremented to n: μ' = μ + d/n, σ'² = ((n−1)/n)·(σ² + d²/n), d = v − μ, overflow-safe.
+ * (A value equal to the mean of a slot that never varied changes nothing: not called for it.)
+ */
+function observeStandard(data: Float64Array, at: number, v: number, n: number): void {
+  const mu = data[at + LOCATION]!;
+  if (v === mu && n > 1) {
+    // A value equal to the mean of a varying slot: σ shrinks, μ stays.
+    data[at + SPREAD] = data[at + SPREAD]! * Math.sqrt((n - 1) / n);
+  } else if (n === 1) {
+    data[at + LOCATION] = v;
+  } else {
+    const s = data[at + SPREAD]!;
+    const d = v - mu;
+    if (d < 1e150 && d > -1e150 && s < 1e150) {
+      const r = 1 / n;
+      data[at + LOCATION] = mu + d * r;
+      data[at + SPREAD] = Math.sqrt((1 - r) * (s * s + d * d * r));
+    } else {
+      // Same update in halves, relative to max(σ/2, |d|/2), so nothing can overflow.
+      const dh = 0.5 * v - 0.5 * mu;
+      data[at + LOCATION] = mu + (dh / n) * 2;
+      const sh = 0.5 * s;
+      const adh = dh < 0 ? -dh : dh;
+      const m = sh > adh ? sh : adh;
+      const rs = sh / m;
+      const rd = adh / m;
+      const next = 2 * m * Math.sqrt(((n - 1) / n) * (rs * rs + (rd * rd) / n));
+      data[at + SPREAD] = next < Number.MAX_VALUE ? next : Number.MAX_VALUE;
+    }
+  }
+}
+
+/** Running RMS of a slot's non-zero values: s' = √((s²(n−1) + a²)/n) with a = |v|, overflow-safe. */
+function observeRms(data: Float64Array, at: number, v: number): void {
+  const a = v < 0 ? -v : v;
+  if (a === 0) return;
+  const n = data[at + COUNT]! + 1;
+  data[at + COUNT] = n;
+  const s = data[at + LOCATION]!;
+  if (a === s) return; // e.g. every one-hot value after the first
+  if (s === 0) {
+    data[at + LOCATION] = a > SCALE_FLOOR ? a : SCALE_FLOOR;
+  } else {
+    const m = a > s ? a : s;
+    const rs = s / m;
+    const ra = a / m;
+    const next = m * Math.sqrt((rs * rs * (n - 1) + ra * ra) / n);
+    data[at + LOCATION] = next > SCALE_FLOOR ? next : SCALE_FLOOR;
+  }
+  refresh(data, at, false);
+}
+
+/** Recomputes 1/s_j of the scaler fields at `at` from the statistics (0 for a never-seen slot). */
+function refresh(data: Float64Array, at: number, standard: boolean): void {
+  const inverseAt = at + (standard ? INVERSE_STANDARD : INVERSE_RMS);
+  if (data[at + COUNT] === 0) {
+    data[inverseAt] = 0;
+    return;
+  }
+  let s: number;
+  if (!standard) {
+    s = data[at + LOCATION]!;
+  } else {
+    const sd = data[at + SPREAD]!;
+    s = sd > 0 ? sd : Math.abs(data[at + LOCATION]!);
+  }
+  data[inverseAt] = 1 / (s > SCALE_FLOOR ? s : SCALE_FLOOR);
+}
 
 /**
  * Per-slot scaling statistics, as fields of a slot table: count n_j, location (mean or RMS),
@@ -86,11 +280,10 @@ export class FeatureScaler {
 
   readonly mode: 'standard' | 'rms';
   readonly table: SlotTable;
+  /** Offset of the scaler's fields within a slot record. */
+  readonly offset: number;
   private readonly data: Float64Array;
   private readonly stride: number;
-  private readonly offset: number;
-  /** Offset of 1/s_j within a slot's whole record. */
-  private readonly inverseAt: number;
   private readonly standard: boolean;
 
   constructor(mode: 'standard' | 'rms', table: SlotTable, offset: number) {
@@ -100,7 +293,6 @@ export class FeatureScaler {
     this.stride = table.stride;
     this.offset = offset;
     this.standard = mode === 'standard';
-    this.inverseAt = offset + (mode === 'standard' ? 3 : 2);
   }
 
   /** Bytes of the scaler's fields. */
@@ -111,13 +303,13 @@ export class FeatureScaler {
   /** c_j: the mean of a slot whose values vary (standard mode), else 0. */
   center(j: number): number {
     if (!this.standard) return 0;
-    const b = j * this.stride + this.offset;
-    return this.data[b + SPREAD]! > 0 ? this.data[b + LOCATION]! : 0;
+    const at = j * this.stride + this.offset;
+    return this.data[at + SPREAD]! > 0 ? this.data[at + LOCATION]! : 0;
   }
 
   /** 1/s_j (0 for a never-seen slot). */
   inverseScale(j: number): number {
-    return this.data[j * this.stride + this.inverseAt]!;
+    return this.data[j * this.stride + this.offset + (this.standard ? INVERSE_STANDARD : INVERSE_RMS)]!;
   }
 
   /** s_j (Infinity for a never-seen slot). */
@@ -127,52 +319,17 @@ export class FeatureScaler {
 
   /** x̂ = (x − c_j)/s_j for slot j (0 for a never-seen slot), without intermediate overflow. */
   normalize(j: number, x: number): number {
-    const inv = this.inverseScale(j);
-    if (!this.standard) return x * inv;
-    const c = this.center(j);
-    const d = x - c;
-    return d - d === 0 ? d * inv : (0.5 * x - 0.5 * c) * inv * 2;
+    const inverse = this.inverseScale(j);
+    return this.standard ? standardized(x, this.center(j), inverse) : x * inverse;
   }
 
   /** Folds the values of `x` into their slots' statistics. O(nnz). */
   observe(x: SparseVector): void {
+    const { data, stride, offset } = this;
     const indices = x.indices;
     const values = x.values;
-    const nnz = x.nnz;
-    if (this.standard) for (let k = 0; k < nnz; k++) this.observeStandard(indices[k]!, values[k]!);
-    else for (let k = 0; k < nnz; k++) this.observeRms(indices[k]!, values[k]!);
-  }
-
-  /**
-   * `observe(x)`, then `out[k] = clip(g · x̂_k)` with the updated statistics: the per-coordinate
-   * loss gradients of a sample whose ∂L/∂z is g. One pass (slots of a SparseVector are distinct,
-   * so updating slot by slot equals updating all first).
-   */
-  observeGradients(x: SparseVector, g: number, out: Float64Array): void {
-    const indices = x.indices;
-    const values = x.values;
-    const nnz = x.nnz;
-    const data = this.data;
-    const stride = this.stride;
-    const offset = this.offset;
-    if (this.standard) {
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const v = values[k]!;
-        this.observeStandard(j, v);
-        const b = j * stride + offset;
-        const c = data[b + SPREAD]! > 0 ? data[b + LOCATION]! : 0;
-        const d = v - c;
-        out[k] = clipGradient(g * (d - d === 0 ? d * data[b + 3]! : this.normalize(j, v)));
-      }
-    } else {
-      for (let k = 0; k < nnz; k++) {
-        const j = indices[k]!;
-        const v = values[k]!;
-        this.observeRms(j, v);
-        out[k] = clipGradient(g * (v * this.inverseScale(j)));
-      }
-    }
+    if (this.standard) for (let k = 0; k < x.nnz; k++) observeStandardScaled(data, indices[k]! * stride + offset, values[k]!);
+    else for (let k = 0; k < x.nnz; k++) observeRms(data, indices[k]! * stride + offset, values[k]!);
   }
 
   /** The statistics as plain arrays (copies). O(m). */
@@ -189,91 +346,6 @@ export class FeatureScaler {
     writeField(this.table, this.offset + COUNT, statistics.count, 'scaler.count');
     writeField(this.table, this.offset + LOCATION, statistics.location, 'scaler.location');
     if (this.standard) writeField(this.table, this.offset + SPREAD, statistics.spread, 'scaler.spread');
-    for (let j = 0; j < this.table.size; j++) this.refresh(j * this.stride + this.offset);
-  }
-
-  /** Recomputes 1/s_j of the scaler record at b (= j·stride + offset) from its statistics. */
-  private refresh(b: number): void {
-    const data = this.data;
-    const inverseAt = b - this.offset + this.inverseAt;
-    if (data[b + COUNT] === 0) {
-      data[inverseAt] = 0;
-      return;
-    }
-    let s: number;
-    if (!this.standard) {
-      s = data[b + LOCATION]!;
-    } else {
-      const sd = data[b + SPREAD]!;
-      s = sd > 0 ? sd : Math.abs(data[b + LOCATION]!);
-    }
-    data[inverseAt] = 1 / (s > MIN_SCALE ? s : MIN_SCALE);
-  }
-
-  /**
-   * Welford's update of slot j's mean and standard deviation with value v (n = new count):
-   * μ' = μ + d/n, σ'² = ((n−1)/n)·(σ² + d²/n), d = v − μ.
-   */
-  private observeStandard(j: number, v: number): void {
-    const data = this.data;
-    const b = j * this.stride + this.offset;
-    const n = data[b + COUNT]! + 1;
-    data[b + COUNT] = n;
-    const mu = data[b + LOCATION]!;
-    if (v === mu && n > 1) {
-      // One-hot slots (always 1) land here: σ stays exactly 0 and nothing else changes.
-      const s = data[b + SPREAD]!;
-      if (s > 0) {
-        data[b + SPREAD] = s * Math.sqrt((n - 1) / n);
-        this.refresh(b);
-      }
-      return;
-    }
-    if (n === 1) {
-      data[b + LOCATION] = v;
-      this.refresh(b);
-      return;
-    }
-    const s = data[b + SPREAD]!;
-    const d = v - mu;
-    if (d < 1e150 && d > -1e150 && s < 1e150) {
-      const r = 1 / n;
-      data[b + LOCATION] = mu + d * r;
-      data[b + SPREAD] = Math.sqrt((1 - r) * (s * s + d * d * r));
-    } else {
-      // Same update in halves, relative to max(σ/2, |d|/2), so nothing can overflow.
-      const dh = 0.5 * v - 0.5 * mu;
-      data[b + LOCATION] = mu + (dh / n) * 2;
-      const sh = 0.5 * s;
-      const adh = dh < 0 ? -dh : dh;
-      const m = sh > adh ? sh : adh;
-      const rs = sh / m;
-      const rd = adh / m;
-      const next = 2 * m * Math.sqrt(((n - 1) / n) * (rs * rs + (rd * rd) / n));
-      data[b + SPREAD] = next < Number.MAX_VALUE ? next : Number.MAX_VALUE;
-    }
-    this.refresh(b);
-  }
-
-  /** Running RMS of slot j's non-zero values: s' = √((s²(n−1) + a²)/n), overflow-safe. */
-  private observeRms(j: number, v: number): void {
-    const a = v < 0 ? -v : v;
-    if (a === 0) return;
-    const data = this.data;
-    const b = j * this.stride + this.offset;
-    const n = data[b + COUNT]! + 1;
-    data[b + COUNT] = n;
-    const s = data[b + LOCATION]!;
-    if (a === s) return; // e.g. every one-hot value after the first
-    if (s === 0) {
-      data[b + LOCATION] = a > MIN_SCALE ? a : MIN_SCALE;
-    } else {
-      const m = a > s ? a : s;
-      const rs = s / m;
-      const ra = a / m;
-      const next = m * Math.sqrt((rs * rs * (n - 1) + ra * ra) / n);
-      data[b + LOCATION] = next > MIN_SCALE ? next : MIN_SCALE;
-    }
-    this.refresh(b);
+    for (let j = 0; j < this.table.size; j++) refresh(this.data, j * this.stride + this.offset, this.standard);
   }
 }

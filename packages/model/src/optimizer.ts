@@ -10,8 +10,12 @@
  * - `step` costs O(number of gradient entries), never O(size), except for rare amortised
  *   renormalisations; gradient entries have distinct slots.
  * - the bias is updated like a coordinate with x = 1 and is never regularised.
- * Normalisation is the learner's business: optimizers only see normalised-space weights w̃.
+ * Normalisation is the learner's business: optimizers only see normalised-space weights w̃,
+ * except that `margin` takes the scaler, so that a prediction is one loop inside one class
+ * (no per-feature call through this interface).
  */
+import type { FeatureScaler } from './normalizer.js';
+import type { SparseVector } from './sparse-vector.js';
 
 export type OptimizerName = 'sgd' | 'adagrad' | 'ftrl';
 
@@ -39,6 +43,13 @@ export interface Optimizer {
    * (k < count, distinct slots), `biasGradient` is ∂L/∂b.
    */
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, t: number): void;
+
+  /**
+   * The sample's margin without the bias, Σ_k w̃_j·(1/s_j)·(x_k − c_j) in entry order
+   * (j = x.indices[k]; 1/s_j and c_j from `scaler`, plain Σ w̃_j·x_k when null), reading each
+   * weight as `prepareWeight(j)` with `prepare`, else as `weight(j)`. O(nnz(x)).
+   */
+  margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number;
 
   /** Bytes held in typed arrays (state and caches), for memory reporting. */
   readonly byteLength: number;

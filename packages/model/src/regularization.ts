@@ -32,7 +32,9 @@
  *
  * Storage: v_j (and q_j with L1) are fields of the learner's slot table (slot-table.ts).
  */
+import { rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
+import type { SparseVector } from './sparse-vector.js';
 
 const RENORMALIZE_BELOW = 1e-64;
 
@@ -78,6 +80,42 @@ export class LazyRegularizedWeights {
   prepareWeight(j: number): number {
     if (this.appliedAt >= 0) this.catchUp(j);
     return this.scale * this.table.data[j * this.table.stride + this.valueAt]!;
+  }
+
+  /**
+   * Σ_k w_j·(1/s_j)·(x_k − c_j) over the entries of x in order (j = x.indices[k]; scaling from
+   * `scaler`, none when null), the weights being `prepareWeight(j)` with `prepare` and
+   * `weight(j)` without. The optimizers' margin: one loop, no per-feature dispatch.
+   */
+  margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    let z = 0;
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? this.prepareWeight(j) : this.weight(j);
+        if (w !== 0) z += w * values[k]!;
+      }
+    } else if (scaler.mode === 'standard') {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? this.prepareWeight(j) : this.weight(j);
+        if (w !== 0) z += standardTerm(data, j * stride + scalerAt, w, values[k]!);
+      }
+    } else {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const j = indices[k]!;
+        const w = prepare ? this.prepareWeight(j) : this.weight(j);
+        if (w !== 0) z += rmsTerm(data, j * stride + scalerAt, w, values[k]!);
+      }
+    }
+    return z;
   }
 
   /** Applies coordinate j's pending L1 penalty to its stored value (mutates). */

@@ -7,11 +7,13 @@
  * with the decay and the L1 penalty applied lazily (regularization.ts), so a step costs
  * O(nnz(x)) whatever the number of slots.
  */
+import type { FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import type { SgdOptions } from './options.js';
 import type { SlotTable } from './slot-table.js';
+import type { SparseVector } from './sparse-vector.js';
 
 export class Sgd implements Optimizer {
   /** Fields per slot in the slot table. */
@@ -64,6 +66,10 @@ export class Sgd implements Optimizer {
       if (l1) w.catchUp(j);
     }
     this.b -= eta * biasGradient;
+  }
+
+  margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {
+    return this.w.margin(x, scaler, prepare);
   }
 
   state(): OptimizerState {
