@@ -5,7 +5,8 @@
  *
  *   {streamlr:<model>}:partitions                 set     `topic/partition` of every stored state
  *   {streamlr:<model>}:part:<topic>/<n>           hash    state: ckpt, sha256, bytes, base, offset,
- *                                                         samples, fence, seq, owner, writtenAt
+ *                                                         samples, deadLettered, fence, seq, owner,
+ *                                                         writtenAt
  *   {streamlr:<model>}:part:<topic>/<n>:fence     string  the partition's fence counter (INCR)
  *   {streamlr:<model>}:mix-lock                   string  merge lock (owner token, PX ttl)
  *
@@ -40,6 +41,7 @@ export const PARTITION_FIELDS = {
   base: 'base',
   offset: 'offset',
   samples: 'samples',
+  deadLettered: 'deadLettered',
   fence: 'fence',
   seq: 'seq',
   owner: 'owner',
@@ -57,4 +59,5 @@ export const SUMMARY_FIELDS = [
   PARTITION_FIELDS.writtenAt,
   PARTITION_FIELDS.bytes,
   PARTITION_FIELDS.sha256,
+  PARTITION_FIELDS.deadLettered,
 ] as const;

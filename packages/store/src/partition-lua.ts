@@ -6,7 +6,7 @@
 /**
  * KEYS: 1 latest, 2 state hash, 3 fence, 4 partitions set
  * ARGV: 1 fence, 2 base ('' = nothing published), 3 offset, 4 samples, 5 checkpoint, 6 sha256,
- *       7 bytes, 8 owner, 9 writtenAt, 10 partition key
+ *       7 bytes, 8 owner, 9 writtenAt, 10 partition key, 11 deadLettered
  * Returns {'OK', seq} | {'STALE_FENCE', currentFence} | {'STALE_BASE', latest|''}
  *       | {'NOT_FORWARD', storedOffset}
  *
@@ -29,7 +29,8 @@ if stored[1] == ARGV[1] and stored[2] == ARGV[2] and stored[3] and tonumber(stor
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 redis.call('HSET', KEYS[2], 'ckpt', ARGV[5], 'sha256', ARGV[6], 'bytes', ARGV[7], 'base', ARGV[2],
-  'offset', ARGV[3], 'samples', ARGV[4], 'fence', ARGV[1], 'owner', ARGV[8], 'writtenAt', ARGV[9])
+  'offset', ARGV[3], 'samples', ARGV[4], 'fence', ARGV[1], 'owner', ARGV[8], 'writtenAt', ARGV[9],
+  'deadLettered', ARGV[11])
 redis.call('SADD', KEYS[4], ARGV[10])
 return {'OK', seq}
 `;

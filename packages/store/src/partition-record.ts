@@ -15,6 +15,7 @@ export function encodePartitionFields(request: PartitionWriteRequest, sha256: st
     writtenAt: String(request.writtenAt),
     bytes: String(request.checkpoint.byteLength),
     sha256,
+    deadLettered: request.deadLettered,
   };
 }
 
@@ -33,6 +34,11 @@ export function decodePartitionSummary(model: string, partition: string, values:
     if (!DECIMAL.test(v) || !Number.isSafeInteger(Number(v))) throw new CorruptPartitionStateError(model, partition, `field ${SUMMARY_FIELDS[i]} is ${JSON.stringify(v)}`);
     return Number(v);
   };
+  const decimal = (i: number): string => {
+    const v = field(i);
+    if (!DECIMAL.test(v)) throw new CorruptPartitionStateError(model, partition, `field ${SUMMARY_FIELDS[i]} is ${JSON.stringify(v)}`);
+    return v;
+  };
   const base = field(0);
   const offset = field(1);
   if (!DECIMAL.test(offset)) throw new CorruptPartitionStateError(model, partition, `offset ${JSON.stringify(offset)}`);
@@ -49,6 +55,7 @@ export function decodePartitionSummary(model: string, partition: string, values:
     writtenAt: integer(6),
     bytes: integer(7),
     sha256: field(8),
+    deadLettered: decimal(9),
   };
 }
 

@@ -22,6 +22,11 @@ export interface PartitionWriteRequest {
   offset: string;
   /** Samples learned since `base` (the state's mixing weight). */
   samples: number;
+  /**
+   * Every refused record of the partition below this offset is in the dead-letter topic (decimal
+   * string). Kept across rebases, so records re-applied after a merge are not dead-lettered twice.
+   */
+  deadLettered: string;
   /** The learner's complete checkpoint. */
   checkpoint: Uint8Array;
   /** Which replica wrote it (diagnostics only). */
@@ -46,6 +51,7 @@ export interface PartitionSummary {
   base: number | null;
   offset: string;
   samples: number;
+  deadLettered: string;
   fence: number;
   /** Writes of this partition's state so far (1 for the first). */
   seq: number;

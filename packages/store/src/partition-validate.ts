@@ -21,6 +21,9 @@ export function validatePartitionWrite(request: PartitionWriteRequest): Partitio
   if (typeof request.offset !== 'string' || !OFFSET.test(request.offset)) {
     throw new StoreValidationError('offset', `must be a decimal string, got ${JSON.stringify(request.offset)}`);
   }
+  if (typeof request.deadLettered !== 'string' || !OFFSET.test(request.deadLettered)) {
+    throw new StoreValidationError('deadLettered', `must be a decimal string, got ${JSON.stringify(request.deadLettered)}`);
+  }
   if (!Number.isSafeInteger(request.samples) || request.samples < 0) {
     throw new StoreValidationError('samples', `must be a non-negative safe integer, got ${String(request.samples)}`);
   }

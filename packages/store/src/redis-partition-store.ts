@@ -81,6 +81,7 @@ export class RedisPartitionStore implements PartitionStateStore {
         fields.owner,
         fields.writtenAt,
         partition,
+        fields.deadLettered,
       ),
     );
     const [status, arg] = reply as [string, string | number];

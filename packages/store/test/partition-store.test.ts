@@ -33,6 +33,7 @@ function write(model: string, partition: string, fence: number, base: number | n
     base,
     offset: String(offset),
     samples: offset,
+    deadLettered: '0',
     checkpoint: Buffer.from(`state of ${partition} at ${offset}`),
     owner: 'replica-a',
     writtenAt: 1_764_000_000_000,
@@ -72,6 +73,7 @@ function contract(name: string, make: () => { models: ModelStore; states: Partit
       assert.equal(summary?.samples, 25);
       assert.equal(summary?.base, null);
       assert.equal(summary?.seq, 2);
+      assert.equal(summary?.deadLettered, '0');
       const state = await states.readPartition(m, 't.a/0');
       assert.equal(state?.checkpoint.toString(), 'state of t.a/0 at 25');
       assert.equal(await states.readPartition(m, 't.a/1'), null);
