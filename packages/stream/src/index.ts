@@ -19,3 +19,4 @@ export * from './logistic-mixing.js';
 export * from './partition-mixer.js';
 export * from './partitioned-training.js';
 export * from './operators/dead-letter-once.js';
+export * from './partition-checkpoint.js';

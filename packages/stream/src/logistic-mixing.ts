@@ -90,7 +90,41 @@ export function mixLearners(base: LogisticRegression, inputs: readonly MixInput[
     samplesSeen,
     steps: states.reduce((acc, s) => acc + (s.steps - b.steps), b.steps),
     optimizer: adaptiveFtrl(b, states, lambda),
-    scaler: b.scaler === null ? null : pooledScaler(b.options.normalization as 'standard' | 'rms', b.scaler, states.map((s) => s.scaler!)),
+    scaler: b.scaler === null ? null : pooledScaler(b.options.normalization as 'standard' | 'rms', b.scaler, states.map((s) => ({ from: b.scaler!, to: s.scaler! }))),
+  });
+}
+
+/**
+ * Rebase without replay (FTRL only; null otherwise): `current` continued `written` by learning the
+ * records that a new version `base` does not include; the result is `base` plus exactly that
+ * increment — FTRL's z and n are sums over updates, so the increment adds (the updates were computed
+ * against the older weights, a bounded delay as in Langford, Smola & Zinkevich 2009, "Slow learners
+ * are fast"); scaler statistics, samplesSeen and steps add the same way. `written` null means a
+ * fresh learner.
+ */
+export function carryLearner(base: LogisticRegression, written: LogisticRegression | null, current: LogisticRegression): LogisticRegression | null {
+  if (base.options.optimizer.name !== 'ftrl') return null;
+  const optionsJson = JSON.stringify(base.options);
+  if (JSON.stringify(current.options) !== optionsJson || (written !== null && JSON.stringify(written.options) !== optionsJson)) {
+    throw new TypeError(`cannot rebase a learner with different options: ${optionsJson} vs ${JSON.stringify(current.options)}`);
+  }
+  const b = base.exportState();
+  const w = (written ?? new LogisticRegression(base.options)).exportState();
+  const c = current.exportState();
+  const add = (name: string): Float64Array => {
+    const out = Float64Array.from(b.optimizer.arrays[name]!);
+    const from = w.optimizer.arrays[name]!;
+    const to = c.optimizer.arrays[name]!;
+    for (let j = 0; j < out.length; j++) if (to[j] !== from[j]) out[j]! += to[j]! - from[j]!;
+    return out;
+  };
+  const addScalar = (name: string): number => b.optimizer.scalars[name]! + (c.optimizer.scalars[name]! - w.optimizer.scalars[name]!);
+  return LogisticRegression.fromState({
+    options: b.options,
+    samplesSeen: b.samplesSeen + (c.samplesSeen - w.samplesSeen),
+    steps: b.steps + (c.steps - w.steps),
+    optimizer: { arrays: { z: add('z'), n: add('n') }, scalars: { biasZ: addScalar('biasZ'), biasN: addScalar('biasN') } },
+    scaler: b.scaler === null ? null : pooledScaler(b.options.normalization as 'standard' | 'rms', b.scaler, [{ from: w.scaler!, to: c.scaler! }]),
   });
 }
 
@@ -167,67 +201,76 @@ function mixCoordinate(
   return { z: -w * ((beta + Math.sqrt(n)) * inverseAlpha + l2) - (w > 0 ? l1 : -l1), n };
 }
 
+/** The change from `from` to `to` of one learner's scaler: the statistics of the values it saw in between. */
+interface ScalerIncrement {
+  readonly from: ScalerStatistics;
+  readonly to: ScalerStatistics;
+}
+
 /**
- * Exact pooled scaler statistics of the base plus every learner's increment. Per slot: the
- * increment of learner k is extracted from its totals (count n_k = n_b + n_i, mean, M2 = n·σ²) and
- * the increments are added to the base with Chan, Golub & LeVeque's pairwise update
- * (δ = μ_i − μ, μ += δ·n_i/n', M2 += M2_i + δ²·n·n_i/n'). A slot touched by one learner takes
- * that learner's statistics exactly; slots whose values never varied stay exactly unvaried (one-hot
+ * Exact pooled scaler statistics: `start` plus every increment. Per slot, an increment's statistics
+ * are extracted from its two totals (counts n_f ≤ n_t, means, M2 = n·σ²) and added with the
+ * pairwise update of Chan, Golub & LeVeque (1979) (δ = μ_i − μ, μ += δ·n_i/n', M2 += M2_i +
+ * δ²·n·n_i/n'). A slot only one increment touched, starting from `start` itself, takes that
+ * learner's statistics exactly; a slot whose values never varied stays exactly unvaried (one-hot
  * slots keep σ = 0, so they are never mistaken for centred numeric slots).
  */
-function pooledScaler(mode: 'standard' | 'rms', base: ScalerStatistics, parts: readonly ScalerStatistics[]): ScalerStatistics {
-  const m = base.count.length;
-  const count = Float64Array.from(base.count);
-  const location = Float64Array.from(base.location);
-  const spread = mode === 'standard' ? Float64Array.from(base.spread) : new Float64Array(0);
+function pooledScaler(mode: 'standard' | 'rms', start: ScalerStatistics, increments: readonly ScalerIncrement[]): ScalerStatistics {
+  const m = start.count.length;
+  const count = Float64Array.from(start.count);
+  const location = Float64Array.from(start.location);
+  const spread = mode === 'standard' ? Float64Array.from(start.spread) : new Float64Array(0);
   for (let j = 0; j < m; j++) {
-    const nb = base.count[j]!;
     let touched = 0;
     let only = -1;
-    for (let k = 0; k < parts.length; k++) {
-      if (parts[k]!.count[j]! > nb) {
+    for (let k = 0; k < increments.length; k++) {
+      const { from, to } = increments[k]!;
+      if (to.count[j]! > from.count[j]!) {
         touched++;
         only = k;
       }
     }
     if (touched === 0) continue;
-    if (touched === 1) {
-      const p = parts[only]!;
+    if (touched === 1 && increments[only]!.from === start) {
+      const p = increments[only]!.to;
       count[j] = p.count[j]!;
       location[j] = p.location[j]!;
       if (mode === 'standard') spread[j] = p.spread[j]!;
       continue;
     }
+    const n0 = start.count[j]!;
     if (mode === 'rms') {
-      let n = nb;
-      let squares = nb * base.location[j]! * base.location[j]!;
-      for (const p of parts) {
-        const np = p.count[j]!;
-        if (np <= nb) continue;
-        n += np - nb;
-        squares += np * p.location[j]! * p.location[j]! - nb * base.location[j]! * base.location[j]!;
+      let n = n0;
+      let squares = n0 * start.location[j]! * start.location[j]!;
+      for (const { from, to } of increments) {
+        const nf = from.count[j]!;
+        const nt = to.count[j]!;
+        if (nt <= nf) continue;
+        n += nt - nf;
+        squares += nt * to.location[j]! * to.location[j]! - nf * from.location[j]! * from.location[j]!;
       }
       count[j] = n;
       location[j] = Math.sqrt(Math.max(0, squares / n));
       continue;
     }
-    const muB = base.location[j]!;
-    const m2B = nb * base.spread[j]! * base.spread[j]!;
-    let constant = nb === 0 || base.spread[j] === 0;
-    let value = nb === 0 ? Number.NaN : muB;
-    let n = nb;
-    let mu = muB;
-    let m2 = m2B;
-    for (const p of parts) {
-      const np = p.count[j]!;
-      if (np <= nb) continue;
-      const ni = np - nb;
-      const muP = p.location[j]!;
-      const sdP = p.spread[j]!;
-      if (sdP !== 0 || (value === value && muP !== value)) constant = false;
-      if (value !== value) value = muP;
-      const muI = nb === 0 ? muP : (np * muP - nb * muB) / ni;
-      const m2I = Math.max(0, np * sdP * sdP - m2B - (nb === 0 ? 0 : (muI - muB) * (muI - muB) * ((nb * ni) / np)));
+    let constant = n0 === 0 || start.spread[j] === 0;
+    let value = n0 === 0 ? Number.NaN : start.location[j]!;
+    let n = n0;
+    let mu = start.location[j]!;
+    let m2 = n0 * start.spread[j]! * start.spread[j]!;
+    for (const { from, to } of increments) {
+      const nf = from.count[j]!;
+      const nt = to.count[j]!;
+      if (nt <= nf) continue;
+      const ni = nt - nf;
+      const muF = from.location[j]!;
+      const m2F = nf * from.spread[j]! * from.spread[j]!;
+      const muT = to.location[j]!;
+      const sdT = to.spread[j]!;
+      if (sdT !== 0 || (value === value && muT !== value)) constant = false;
+      if (value !== value) value = muT;
+      const muI = nf === 0 ? muT : (nt * muT - nf * muF) / ni;
+      const m2I = Math.max(0, nt * sdT * sdT - m2F - (nf === 0 ? 0 : (muI - muF) * (muI - muF) * ((nf * ni) / nt)));
       const next = n + ni;
       const delta = muI - mu;
       mu += delta * (ni / next);

@@ -1,8 +1,8 @@
-import { decodeCheckpoint, FeatureNames, LogisticRegression, type LearnerOptions, type SnapshotHeader } from '@streamlr/model';
+import { decodeCheckpoint, encodeCheckpoint, FeatureNames, LogisticRegression, type LearnerOptions, type SnapshotHeader } from '@streamlr/model';
 import { CountingLearner } from './counting-learner.js';
-import type { ProgressiveFigures, SnapshotBlobs, SnapshotContext } from './learner.js';
-import { defaultMixingRule, mixLearners, validateMixingRule, type MixingRule } from './logistic-mixing.js';
-import { snapshotBlobs, storedFeatureNames } from './logistic-learner.js';
+import type { ProgressiveFigures, SnapshotBlobs, SnapshotContext, StreamLearner } from './learner.js';
+import { carryLearner, defaultMixingRule, mixLearners, validateMixingRule, type MixingRule } from './logistic-mixing.js';
+import { LogisticLearner, snapshotBlobs, storedFeatureNames } from './logistic-learner.js';
 
 /** A partition learner's checkpoint that continued from the base, and the samples it learned since. */
 export interface PartitionContribution {
@@ -25,6 +25,13 @@ export interface MixedVersion extends SnapshotBlobs {
  */
 export interface PartitionMixer {
   mix(base: Uint8Array | null, contributions: readonly PartitionContribution[], context: SnapshotContext): MixedVersion;
+  /**
+   * Rebase without replay: the checkpoint of `base` (a new version) plus what `current` learned since
+   * `written` (the state the new version includes for that partition; null = a fresh learner), so
+   * records learned after the merged state need not be applied again. Null when this learner kind
+   * cannot add an increment to another state; the pipeline then re-applies those records instead.
+   */
+  carry?(base: Uint8Array, written: Uint8Array | null, current: StreamLearner<unknown>): Uint8Array | null;
 }
 
 export interface LogisticMixerOptions {
@@ -74,6 +81,23 @@ export class LogisticMixer implements PartitionMixer {
     );
     return { ...blobs, samplesSeen: mixed.samplesSeen, metrics };
   }
+
+  /** FTRL: `carryLearner` (z, n and scaler statistics add); other optimizers replay (null). */
+  carry(base: Uint8Array, written: Uint8Array | null, current: StreamLearner<unknown>): Uint8Array | null {
+    if (!(current instanceof LogisticLearner) || this.options.optimizer.name !== 'ftrl') return null;
+    const { header, learner } = decodeCheckpoint(base);
+    const carried = carryLearner(learner, written === null ? null : decodeCheckpoint(written).learner, current.learner);
+    if (carried === null) return null;
+    // The base's header (its feature names included) with the carried state.
+    return encodeCheckpoint(carried, {
+      model: header.model,
+      version: header.version,
+      createdAt: header.createdAt,
+      metrics: header.metrics,
+      offsets: header.offsets,
+      ...(header.extra === undefined ? {} : { extra: header.extra }),
+    });
+  }
 }
 
 /** Progressive metrics of the contributions, weighted by their samples (unknown values skipped). */
@@ -119,5 +143,20 @@ export class CountingMixer implements PartitionMixer {
       }
     }
     return { ...out.snapshot(context), samplesSeen: out.samplesSeen, metrics: out.progressive() };
+  }
+
+  /** The base's counts plus what `current` applied since `written`. */
+  carry(base: Uint8Array, written: Uint8Array | null, current: StreamLearner<unknown>): Uint8Array | null {
+    if (!(current instanceof CountingLearner)) return null;
+    const parsed = CountingLearner.decodeSnapshot(base);
+    const before = new Map(written === null ? [] : CountingLearner.decodeSnapshot(written).counts);
+    const out = new CountingLearner();
+    out.restore(base);
+    for (const [id, n] of current.applied()) {
+      const increment = n - (before.get(id) ?? 0);
+      if (increment < 0) throw new TypeError(`counting mixer: the learner has ${n} applications of '${id}', below the written state's ${before.get(id)}`);
+      for (let k = 0; k < increment; k++) out.learn({ id });
+    }
+    return out.snapshot({ model: '', version: parsed.version, createdAt: 0, offsets: parsed.offsets }).checkpoint;
   }
 }

@@ -12,6 +12,7 @@ import type { Envelope } from './operators/envelope.js';
 import { learnSamples } from './operators/learn-samples.js';
 import { skipApplied } from './operators/skip-applied.js';
 import { SnapshotSchedule, type SnapshotScheduleOptions } from './operators/snapshot-schedule.js';
+import { partitionCheckpoint } from './partition-checkpoint.js';
 import type { PartitionContribution, PartitionMixer } from './partition-mixer.js';
 import { Positions } from './positions.js';
 import type { TrainingEvents, TrainingState } from './training.js';
@@ -130,7 +131,18 @@ interface Part<S> {
   dirty: number;
   /** Refused records below this offset are in the DLQ already (replays do not send them again). */
   deadLettered: bigint;
+  /** When the state last carried the learner's feature names (ms). */
+  namedAt: number;
+  /**
+   * The learner as of the last state a merge may include for this partition, on the current base:
+   * the last state written, else the base itself at the offset it includes (checkpoint null = a
+   * fresh learner). A rebase adds `learner − written` to the new version instead of replaying.
+   */
+  written: { checkpoint: Uint8Array | null; offset: bigint; samples: number } | null;
 }
+
+/** How often a partition state carries the names of the heaviest weights (they feed the merged version's). */
+const NAMES_EVERY_MS = 10_000;
 
 const STOP = Symbol('stop');
 const NOT_PUBLISHED: Base = { version: null, offsets: {}, createdAt: 0, checkpoint: null };
@@ -398,7 +410,7 @@ export class PartitionedTrainingPipeline<S> {
   ): Promise<Part<S>> {
     const key = partitionKey(tp.topic, tp.partition);
     const learner = reuse?.learner ?? this.parts_.createLearner();
-    const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n };
+    const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n, namedAt: 0, written: null };
     // What the DLQ holds is a side effect already done, whichever base the stored state continues.
     if (summary !== undefined && BigInt(summary.deadLettered) > part.deadLettered) part.deadLettered = BigInt(summary.deadLettered);
     let next: bigint;
@@ -408,6 +420,7 @@ export class PartitionedTrainingPipeline<S> {
       next = BigInt(state.offset);
       part.samples = state.samples;
       part.seq = state.seq;
+      part.written = { checkpoint: state.checkpoint, offset: next, samples: state.samples };
     } else {
       if (this.base.checkpoint === null) learner.reset();
       else learner.restore(this.base.checkpoint);
@@ -422,6 +435,7 @@ export class PartitionedTrainingPipeline<S> {
       }
       part.samples = 0;
       part.seq = summary?.seq ?? 0;
+      part.written = { checkpoint: this.base.checkpoint, offset: next, samples: 0 };
     }
     part.base = this.base.version;
     part.dirty = 0;
@@ -449,7 +463,7 @@ export class PartitionedTrainingPipeline<S> {
     let replayed = 0;
     for (const part of this.parts.values()) {
       const before = this.positions.get(part.topic, part.partition)!;
-      await this.load(part, stored.get(part.key), marks, part);
+      if (!this.carry(part, stored.get(part.key), before)) await this.load(part, stored.get(part.key), marks, part);
       await this.beat();
       const after = this.positions.get(part.topic, part.partition)!;
       if (after === before) continue;
@@ -457,6 +471,35 @@ export class PartitionedTrainingPipeline<S> {
       if (!this.stopping) this.parts_.consumer.seek({ topic: part.topic, partition: part.partition, offset: after.toString() });
     }
     this.parts_.events?.rebased?.(this.base.version, replayed);
+  }
+
+  /**
+   * Rebase one partition without replay when the new version includes exactly the state this
+   * learner last wrote (or the base it last loaded): then the records learned since are not in the
+   * version, and the mixer adds what the learner learned from them to it (PartitionMixer.carry).
+   * False when that does not hold (another state was merged, a rollback, a learner kind that cannot
+   * add increments): the caller reloads and re-applies.
+   */
+  private carry(part: Part<S>, summary: PartitionSummary | undefined, position: bigint): boolean {
+    const { mixer } = this.parts_;
+    const written = part.written;
+    const included = this.base.offsets[part.key];
+    const checkpoint = this.base.checkpoint;
+    if (written === null || included === undefined || checkpoint === null || BigInt(included) !== written.offset || position < written.offset) return false;
+    // A valid stored state on the new base (after a rollback) is newer information: load it.
+    if (summary !== undefined && summary.base === this.base.version) return false;
+    if (position === written.offset) {
+      part.learner.restore(checkpoint);
+      part.samples = 0;
+    } else {
+      const carried = mixer.carry?.(checkpoint, written.checkpoint, part.learner as StreamLearner<unknown>) ?? null;
+      if (carried === null) return false;
+      part.learner.restore(carried);
+      part.samples -= written.samples;
+    }
+    part.base = this.base.version;
+    part.written = { checkpoint, offset: written.offset, samples: 0 };
+    return true;
   }
 
   private processBatch(batch: BatchContext): Promise<void> {
@@ -551,13 +594,19 @@ export class PartitionedTrainingPipeline<S> {
     for (const part of this.parts.values()) {
       if (part.dirty === 0) continue;
       const offset = this.positions.get(part.topic, part.partition)!.toString();
-      const blobs = part.learner.snapshot({
-        model,
-        version: part.base ?? 0,
-        createdAt: this.now(),
-        offsets: { [part.key]: offset },
-        ...(this.options.extra === undefined ? {} : { extra: this.options.extra }),
-      });
+      const withNames = this.stopping || this.now() - part.namedAt >= NAMES_EVERY_MS;
+      const checkpoint = partitionCheckpoint(
+        part.learner,
+        {
+          model,
+          version: part.base ?? 0,
+          createdAt: this.now(),
+          offsets: { [part.key]: offset },
+          ...(this.options.extra === undefined ? {} : { extra: this.options.extra }),
+        },
+        withNames,
+      );
+      if (withNames) part.namedAt = this.now();
       const request = {
         model,
         partition: part.key,
@@ -566,7 +615,7 @@ export class PartitionedTrainingPipeline<S> {
         offset,
         samples: part.samples,
         deadLettered: part.deadLettered.toString(),
-        checkpoint: blobs.checkpoint,
+        checkpoint,
         owner: this.replicaId,
         writtenAt: this.now(),
       };
@@ -591,6 +640,7 @@ export class PartitionedTrainingPipeline<S> {
         break;
       }
       part.seq = result.seq;
+      part.written = { checkpoint, offset: BigInt(offset), samples: part.samples };
       part.dirty = 0;
       written.push(part);
     }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LogisticRegression, SparseVector, hashFeatures, type LearnerOptionsInput, type NamedFeatures } from '@streamlr/model';
-import { CountingLearner, CountingMixer, LogisticMixer, mixLearners, validateMixingRule } from '../src/index.js';
+import { carryLearner, CountingLearner, CountingMixer, LogisticMixer, mixLearners, validateMixingRule } from '../src/index.js';
 
 const OPTIONS: LearnerOptionsInput = { featureSpace: { bits: 10, seed: 0 } };
 
@@ -96,6 +96,31 @@ describe('mixLearners', () => {
     assert.deepEqual([...counts], [...sequential]);
   });
 
+  it('carry: the new version plus what a learner learned since its written state (FTRL); null for other optimizers', () => {
+    const written = learn(new LogisticRegression(OPTIONS), rows('a', 150, 1));
+    const current = learn(written.clone(), rows('b', 60, 4));
+    const merged = learn(written.clone(), rows('c', 90, 6));
+    const carried = carryLearner(merged, written, current)!;
+    const sequential = learn(merged.clone(), rows('b', 60, 4));
+    assert.equal(carried.samplesSeen, 150 + 90 + 60);
+    // A coordinate only the carried records touched gets exactly their update: same z and n increments.
+    const slot = slotOf({ b: 'v2' }, written);
+    close(carried.weight(slot), current.weight(slot), 1e-12, 'b feature');
+    // The scaler is exactly the one that saw all records.
+    const c = carried.exportState().scaler!;
+    const s = sequential.exportState().scaler!;
+    for (let j = 0; j < c.count.length; j++) {
+      assert.equal(c.count[j], s.count[j]);
+      close(c.location[j]!, s.location[j]!, 1e-9, `location of slot ${j}`);
+      close(c.spread[j]!, s.spread[j]!, 1e-9, `spread of slot ${j}`);
+    }
+    // Carrying onto the written state itself gives the current learner back.
+    const same = carryLearner(written, written, current)!;
+    for (let j = 0; j < same.slots; j++) close(same.weight(j), current.weight(j), 1e-12, `slot ${j}`);
+    const sgd = new LogisticRegression({ ...OPTIONS, optimizer: { name: 'sgd' } });
+    assert.equal(carryLearner(sgd, null, sgd.clone()), null);
+  });
+
   it('refuses adaptive mixing for optimizers other than FTRL, naming the setting', () => {
     assert.throws(() => validateMixingRule('adaptive', 'sgd'), /mixing: 'adaptive' needs the ftrl optimizer/);
     assert.throws(() => validateMixingRule('median', 'ftrl'), /mixing: must be one of adaptive, average/);
@@ -119,6 +144,13 @@ describe('CountingMixer', () => {
     assert.deepEqual(new Map(decoded.counts), new Map([['a', 1], ['b', 1], ['c', 1], ['d', 1]]));
     assert.equal(mixed.samplesSeen, 4);
     assert.deepEqual(decoded.offsets, context.offsets);
+  });
+
+  it('carry adds what a learner applied since its written state to the new version', () => {
+    const learner = new CountingLearner();
+    for (const id of ['a', 'b', 'c']) learner.learn({ id });
+    const carried = new CountingMixer().carry(snapshot(['a', 'x', 'y']), snapshot(['a']), learner);
+    assert.deepEqual(new Map(CountingLearner.decodeSnapshot(carried!).counts), new Map([['a', 1], ['x', 1], ['y', 1], ['b', 1], ['c', 1]]));
   });
 
   it('shows a sample applied in two partitions twice, and refuses a state that does not continue the base', () => {
