@@ -15,3 +15,8 @@ export * from './featurize.js';
 export * from './logistic-learner.js';
 export * from './learner-settings.js';
 export * from './replay.js';
+export * from './logistic-mixing.js';
+export * from './partition-mixer.js';
+export * from './partitioned-training.js';
+export * from './operators/dead-letter-once.js';
+export * from './partition-checkpoint.js';

@@ -14,6 +14,7 @@ import {
   OffsetOutOfRangeError,
   TrainingPipeline,
   kafkaOptions,
+  flagName,
   parseSettings,
   redisConnection,
   redactSettings,
@@ -21,6 +22,7 @@ import {
   type StreamLearner,
 } from '@streamlr/stream';
 import { faultHooks, withCrashPoint, withSlowLearning, type FaultHooks } from './fault-hooks.js';
+import { PARTITIONED_ONLY, runPartitionedTrainer } from './run-partitioned.js';
 import { TRAINER_SERVICE_SETTINGS as TRAINER_SETTINGS } from './settings.js';
 
 export interface RunTrainerOptions {
@@ -48,6 +50,9 @@ export async function runTrainer(argv: readonly string[], options: RunTrainerOpt
   const env = options.env ?? process.env;
   const { values, given } = parseSettings(TRAINER_SETTINGS, argv, env);
   const log = options.log ?? createLogger({ service: 'trainer', level: values.logLevel as 'info' });
+  if (values.partitioned) return runPartitionedTrainer(values, given, log, options.stopSignal ?? signals());
+  const partitionedFlag = PARTITIONED_ONLY.find((k) => given.has(k));
+  if (partitionedFlag !== undefined) throw new SettingsError(`--${flagName(partitionedFlag)}: only with --partitioned`, partitionedFlag);
   let learner: StreamLearner<unknown>;
   if (values.learner === 'counting') {
     const learnerFlag = Object.keys(LEARNER_SETTINGS).find((k) => given.has(k as keyof typeof TRAINER_SETTINGS & string));
