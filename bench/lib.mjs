@@ -21,8 +21,8 @@ export function describeMachine(m = machine()) {
 export const say = (line) => process.stdout.write(`${line}\n`);
 
 /**
- * Runs a command to completion; resolves with its stdout, stderr, exit code and wall seconds.
- * Rejects when it exits non-zero (with the tail of its stderr).
+ * Runs a command to completion; resolves with its stdout, stderr and wall seconds. Rejects when it
+ * exits non-zero (with the tail of its stderr). `echo: true` also passes its output through live.
  */
 export function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
@@ -30,7 +30,10 @@ export function run(command, args, options = {}) {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      if (options.echo) process.stdout.write(c);
+    });
     child.stderr.on('data', (c) => {
       stderr += c;
       if (options.echo) process.stderr.write(c);

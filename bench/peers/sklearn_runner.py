@@ -13,7 +13,8 @@ so far (progressive validation: a sample's prediction never saw it, but may lag 
 the first chunk is predicted 0.5), then `partial_fit` it. Within a chunk, `partial_fit` makes one
 plain SGD update per sample in row order, so the model is that of a per-sample online pass; calling
 `partial_fit` per single row would cost ~100 µs of input validation per sample and measure that
-instead. Settings: scikit-learn's defaults (penalty l2, alpha 1e-4, learning_rate "optimal").
+instead. Settings: scikit-learn's defaults (penalty l2, alpha 1e-4, learning_rate "optimal") with
+`shuffle=False` (partial_fit would otherwise shuffle each chunk: file order is the stream order).
 `in_loop_seconds` = hashing + scaling + predict + partial_fit, not the CSV decoding.
 
 `--batch-reference`: `LogisticRegression(C=1.0)` (lbfgs) on all training rows at once, features
@@ -55,7 +56,7 @@ def main() -> None:
         batch_reference(args, columns, blocks, combine, scaler, LogisticRegression)
         return
 
-    model = SGDClassifier(loss="log_loss")
+    model = SGDClassifier(loss="log_loss", shuffle=False, random_state=0)
     classes = np.array([0, 1])
     watch = Stopwatch()
     seen = 0
@@ -97,7 +98,7 @@ def main() -> None:
             "progressive_logloss": loss_sum / seen,
             "heldout_logloss": loss,
             "heldout_auc": auc,
-            "settings": f"FeatureHasher 2^20 + online StandardScaler; SGDClassifier(loss='log_loss') defaults (l2, alpha 1e-4, 'optimal' rate), partial_fit per {args.chunk}-row chunk",
+            "settings": f"FeatureHasher 2^20 + online StandardScaler; SGDClassifier(loss='log_loss', shuffle=False), defaults otherwise (l2, alpha 1e-4, 'optimal' rate), partial_fit per {args.chunk}-row chunk",
         }
     )
 
