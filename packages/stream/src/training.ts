@@ -424,14 +424,17 @@ export class TrainingPipeline<S> {
     this.state = 'stopping';
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     const { consumer, admin } = this.parts;
-    // The consumer's stop waits for the batch in progress, which sees isRunning() turn false.
-    await consumer.stop().catch(() => undefined);
-    this.subscription?.unsubscribe();
-    this.settle.resolve();
     try {
+      // `stopping` makes the batch in progress end at its next step without resolving anything
+      // further, and later batches do nothing. The final snapshot and its Kafka commit happen while
+      // this member still belongs to the group: kafkajs leaves the group on stop, and a commit
+      // after that is refused.
       await this.turn;
-      if (this.schedule.sinceLast > 0 && this.failure === undefined) await this.snapshot();
+      if (this.schedule.sinceLast > 0 && this.failure === undefined) await this.exclusive(() => this.snapshot());
     } finally {
+      await consumer.stop().catch(() => undefined);
+      this.subscription?.unsubscribe();
+      this.settle.resolve();
       this.state = this.failure === undefined ? 'stopped' : 'failed';
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
