@@ -10,15 +10,22 @@ import { until } from './harness.js';
 
 export const REDIS_SERVER = process.env.STREAMLR_REDIS_SERVER ?? '/usr/bin/redis-server';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+/**
+ * A free port BELOW the kernel's ephemeral range (32768–60999 by default): servers that these
+ * tests restart on the same port must not find it taken meanwhile by some client connection's
+ * ephemeral source port, which a port picked with listen(0) can be.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in 20000–31999');
 }
 
 export class OwnRedis {
