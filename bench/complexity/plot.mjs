@@ -1,8 +1,8 @@
 // A self-contained SVG plot of bench/complexity/run.mjs's results: four log-log panels (update and
 // prediction cost against m and against nnz), one line per learner, eager and dense dashed.
 
-const W = 1080;
-const H = 900;
+const W = 1150;
+const H = 950;
 const PANEL_W = 470;
 const PANEL_H = 300;
 const MARGIN = { left: 70, top: 40 };

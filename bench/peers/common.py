@@ -1,10 +1,13 @@
 """Shared by the Python peer runners: read the same records files streamlr reads, metrics, output.
 
-A CSV file has a header; `label` is 0/1; a non-empty cell that is a decimal number is a numeric
-feature, any other text a categorical string, an empty cell a missing feature (DESIGN section 10).
-streamlr types every cell; these runners type each column once from the first 1,000 rows (a
-column is numeric when all its non-empty cells there are numbers), which is the same on the
-bundled data and keeps Python's per-cell try/except out of the measurement.
+Two formats, as DESIGN section 10 defines them:
+- CSV with a header; `label` is 0/1; a non-empty cell that is a decimal number is a numeric
+  feature, any other text a categorical string, an empty cell a missing feature. streamlr types
+  every cell; these runners type each column once from the first 1,000 rows (a column is numeric
+  when all its non-empty cells there are numbers), which is the same on the bundled data and keeps
+  Python's per-cell try/except out of the measurement.
+- JSON lines in the message format of DESIGN section 4: {"label": 0|1, "features": {name: value}},
+  a string value categorical, a number numeric.
 """
 
 from __future__ import annotations
@@ -42,10 +45,18 @@ def _is_number(cell: str) -> bool:
         return False
 
 
+def is_jsonl(path: str) -> bool:
+    return path.endswith(".jsonl") or path.endswith(".ndjson")
+
+
 class Columns:
-    """Column names and types of a CSV file (label column excluded)."""
+    """Feature names and types of a records file (CSV: its columns, label excluded)."""
 
     def __init__(self, path: str, label: str):
+        self.jsonl = is_jsonl(path)
+        if self.jsonl:
+            self._from_jsonl(path)
+            return
         with open(path, newline="") as f:
             reader = csv.reader(f)
             header = next(reader)
@@ -63,6 +74,17 @@ class Columns:
         self.numeric_names = [n for n, is_num in zip(self.names, numeric) if is_num]
         self.categorical_names = [n for n, is_num in zip(self.names, numeric) if not is_num]
 
+    def _from_jsonl(self, path: str) -> None:
+        kinds: dict[str, set] = {}
+        with open(path) as f:
+            for line in islice(f, 1000):
+                for name, value in json.loads(line)["features"].items():
+                    kinds.setdefault(name, set()).add(isinstance(value, str))
+        self.names = list(kinds)
+        self.numeric = [kinds[n] == {False} for n in self.names]
+        self.numeric_names = [n for n, is_num in zip(self.names, self.numeric) if is_num]
+        self.categorical_names = [n for n, is_num in zip(self.names, self.numeric) if not is_num]
+
 
 def read_rows(path: str, columns: Columns, chunk: int, skip: tuple[int, int] | None = None, stop: int | None = None) -> Iterator[list[tuple[int, dict]]]:
     """Chunks of (label, features) with features {name: float | str}; missing cells left out.
@@ -71,9 +93,12 @@ def read_rows(path: str, columns: Columns, chunk: int, skip: tuple[int, int] | N
     files have no quoted line breaks); reading ends before row `stop`. Row indices count data rows
     from 0 and skipped rows keep their index.
     """
+    skip_from, skip_to = skip if skip is not None else (0, 0)
+    if columns.jsonl:
+        yield from _read_jsonl(path, chunk, skip_from, skip_to, stop)
+        return
     label_index = columns.label_index
     typed = list(zip(columns.indices, columns.names, columns.numeric))
-    skip_from, skip_to = skip if skip is not None else (0, 0)
     with open(path, newline="") as f:
         next(csv.reader([f.readline()]))
 
@@ -99,6 +124,25 @@ def read_rows(path: str, columns: Columns, chunk: int, skip: tuple[int, int] | N
                 rows = []
         if rows:
             yield rows
+
+
+def _read_jsonl(path: str, chunk: int, skip_from: int, skip_to: int, stop: int | None) -> Iterator[list[tuple[int, dict]]]:
+    loads = json.loads
+    rows: list[tuple[int, dict]] = []
+    with open(path) as f:
+        for index, line in enumerate(f):
+            if stop is not None and index >= stop:
+                break
+            if skip_from <= index < skip_to:
+                continue
+            message = loads(line)
+            label = message["label"]
+            rows.append((1 if label is True or label == 1 else 0, message["features"]))
+            if len(rows) == chunk:
+                yield rows
+                rows = []
+    if rows:
+        yield rows
 
 
 def log_loss(p: float, y: int) -> float:
@@ -148,16 +192,20 @@ def report(result: dict) -> None:
 
 
 class Stopwatch:
-    """Sums the time spent inside `with stopwatch:` blocks."""
+    """Sums the wall time and the process CPU time (all threads) spent inside `with stopwatch:` blocks."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
         self._start = 0.0
+        self._cpu = 0.0
 
     def __enter__(self):
+        self._cpu = time.process_time()
         self._start = time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         self.seconds += time.perf_counter() - self._start
+        self.cpu_seconds += time.process_time() - self._cpu
         return False

@@ -68,6 +68,7 @@ def main() -> None:
             "train_n": seen,
             "test_n": len(held_scores),
             "in_loop_seconds": watch.seconds,
+            "in_loop_cpu_seconds": watch.cpu_seconds,
             "progressive_logloss": loss_sum / seen,
             "heldout_logloss": loss,
             "heldout_auc": auc,

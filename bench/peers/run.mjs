@@ -6,23 +6,27 @@
 //    bench/peers/requirements.txt (reinstalled when that file changes).
 // 2. Resolves the datasets, generates the synthetic stream once (bench/.work), converts each file to
 //    VW's text format once (bench/.work/vw).
-// 3. Runs every system on every dataset, --runs rounds (default 5); each round runs all systems
-//    one after the other, so the shared machine's load drifts over all of them alike. Each run is
+// 3. Runs every system on every dataset, --runs rounds (default 5; the 1M-sample synthetic stream
+//    --synthetic-runs rounds, default 3, to keep `npm run bench` under 20 minutes on 2 cores); each
+//    round runs all systems one after the other, so the shared machine's load drifts over all of
+//    them alike. Each run is
 //    its own process: whole-process time is measured here, from spawn to exit; in-loop time, peak
 //    RSS and the metrics are reported by the runner.
 //    River on the synthetic stream learns only its first --river-cap samples (default 30,000) and
 //    scores only 20,000 held-out rows: a full pass is ~80 s (SGD) and ~5 min (FTRL) per run here.
 //    Its samples/s is measured on those samples and its full-pass time extrapolated; its held-out
 //    figures then describe a model that saw 3% of the stream and are not compared.
-// 4. Writes every run to bench/.work/peers.json (bench/report.mjs turns it into bench/RESULTS.md).
+// 4. Profiles one more streamlr run per dataset (node --cpu-prof; spam is too small to profile).
+// 5. Writes every run to bench/.work/peers.json (bench/report.mjs turns it into bench/RESULTS.md).
 //
-//   node bench/peers/run.mjs [--runs N] [--datasets a,b] [--systems a,b] [--river-cap N] [--no-batch]
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+//   node bench/peers/run.mjs [--runs N] [--synthetic-runs N] [--datasets a,b] [--systems a,b] [--river-cap N] [--no-batch] [--no-profile]
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { datasets, ROOT, WORK } from './datasets.mjs';
 import { describeMachine, lastJson, machine, run, say } from '../lib.mjs';
+import { summarize } from '../pipeline/profile.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const VENV = join(ROOT, 'bench/.venv');
@@ -70,7 +74,7 @@ function command(system, dataset, options) {
 }
 
 export async function runPeers(options = {}) {
-  const o = { runs: 5, riverCap: 30_000, batch: true, datasets: null, systems: SYSTEMS, log: say, ...options };
+  const o = { runs: 5, syntheticRuns: 3, riverCap: 30_000, batch: true, profile: true, datasets: null, systems: SYSTEMS, log: say, ...options };
   const log = o.log;
   const started = performance.now();
   const before = machine();
@@ -86,15 +90,16 @@ export async function runPeers(options = {}) {
   }
   const prepSeconds = (performance.now() - prepStarted) / 1000;
   const runs = [];
+  const roundsOf = (d) => (d.name === 'synthetic' ? Math.min(o.runs, o.syntheticRuns) : o.runs);
   for (let round = 1; round <= o.runs; round++) {
-    for (const d of all) {
+    for (const d of all.filter((x) => round <= roundsOf(x))) {
       for (const system of o.systems) {
         const { cmd, args, capped } = command(system, d, o);
         const { stdout, seconds } = await run(cmd, args, { cwd: ROOT });
         const result = { ...lastJson(stdout), dataset: d.name, round, wall_seconds: seconds, capped };
         runs.push(result);
         log(
-          `peers round ${round}/${o.runs} ${d.name} ${system}: ${Math.round(result.train_n / result.in_loop_seconds).toLocaleString('en-US')} samples/s in-loop, ` +
+          `peers round ${round}/${roundsOf(d)} ${d.name} ${system}: ${Math.round(result.train_n / result.in_loop_seconds).toLocaleString('en-US')} samples/s in-loop, ` +
             `${Math.round(result.train_n / seconds).toLocaleString('en-US')} whole-process, held-out log loss ${result.heldout_logloss.toFixed(4)}, ` +
             `peak RSS ${result.peak_rss_mb.toFixed(0)} MB${capped ? ` (capped at ${result.train_n} samples)` : ''}`,
         );
@@ -112,6 +117,21 @@ export async function runPeers(options = {}) {
       log(`peers ${d.name} batch reference: held-out log loss ${references.at(-1).heldout_logloss.toFixed(4)}`);
     }
   }
+  // Where streamlr's time goes: one more run per dataset under `node --cpu-prof` (not in the medians).
+  const profiles = [];
+  if (o.profile && o.systems.includes('streamlr')) {
+    for (const d of all.filter((x) => x.name !== 'spam')) {
+      const dir = join(WORK, `prof-streamlr-${d.name}-${Date.now()}`);
+      mkdirSync(dir, { recursive: true });
+      const { args } = command('streamlr', d, o);
+      const { stdout } = await run(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...args], { cwd: ROOT });
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (file === undefined) continue;
+      const r = lastJson(stdout);
+      profiles.push({ dataset: d.name, file: join('bench/.work', dir.split('/').pop(), file), inLoop: r.train_n / r.in_loop_seconds, ...summarize(join(dir, file), r.train_n) });
+      log(`peers: profiled streamlr on ${d.name}: ${profiles.at(-1).parts.slice(0, 5).map((p) => `${p.part} ${p.ms.toFixed(0)} ms`).join(', ')}`);
+    }
+  }
   const result = {
     machine: { before, after: machine() },
     node: process.version,
@@ -119,10 +139,12 @@ export async function runPeers(options = {}) {
     venvSeconds,
     prepSeconds,
     runsPerSystem: o.runs,
+    syntheticRuns: Math.min(o.runs, o.syntheticRuns),
     riverCap: o.riverCap,
     datasets: all.map(({ name, relative, rows, train, bayes, positiveRate }) => ({ name, file: relative, rows, train, test: rows - train, bayes, positiveRate })),
     runs,
     references,
+    profiles,
   };
   writeFileSync(join(WORK, 'peers.json'), `${JSON.stringify(result, null, 2)}\n`);
   log(`peers: done in ${result.seconds.toFixed(0)} s, wrote bench/.work/peers.json`);
@@ -133,16 +155,20 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string', default: '5' },
+      'synthetic-runs': { type: 'string', default: '3' },
       datasets: { type: 'string' },
       systems: { type: 'string' },
       'river-cap': { type: 'string', default: '30000' },
       'no-batch': { type: 'boolean', default: false },
+      'no-profile': { type: 'boolean', default: false },
     },
   });
   await runPeers({
     runs: Number(values.runs),
+    syntheticRuns: Number(values['synthetic-runs']),
     riverCap: Number(values['river-cap']),
     batch: !values['no-batch'],
+    profile: !values['no-profile'],
     datasets: values.datasets?.split(',') ?? null,
     systems: values.systems?.split(',') ?? SYSTEMS,
   });

@@ -6,7 +6,8 @@
 //   node bench/peers/streamlr-runner.mjs --data FILE --label COL --train N
 //
 // Prints one JSON line. `in_loop_seconds` is the time spent in the learning loop (hash + predict +
-// update + progressive loss) summed over batches, i.e. without reading and decoding the file.
+// update + progressive loss) summed over batches, i.e. without reading and decoding the file;
+// `in_loop_cpu_seconds` the process CPU time (all threads, GC helpers included) in the same spans.
 import { parseArgs } from 'node:util';
 import { DEFAULT_LEARNER_OPTIONS, LogisticRegression, SparseVector, evaluateScores, logLoss } from '@streamlr/model';
 import { readRecordBatches } from '@streamlr/protocol';
@@ -30,12 +31,14 @@ const x = new SparseVector(64);
 let seen = 0;
 let lossSum = 0;
 let inLoop = 0;
+let inLoopCpu = 0;
 const heldScores = [];
 const heldLabels = [];
 for await (const batch of readRecordBatches(values.data, { label: values.label })) {
   let i = 0;
   if (seen < trainRows) {
     const end = Math.min(batch.length, trainRows - seen);
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (; i < end; i++) {
       const row = batch[i];
@@ -44,6 +47,8 @@ for await (const batch of readRecordBatches(values.data, { label: values.label }
       lossSum += logLoss(p, row.sample.label);
     }
     inLoop += (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    inLoopCpu += (used.user + used.system) / 1e6;
     seen += end;
   }
   for (; i < batch.length; i++) {
@@ -61,6 +66,7 @@ process.stdout.write(
     train_n: seen,
     test_n: heldScores.length,
     in_loop_seconds: inLoop,
+    in_loop_cpu_seconds: inLoopCpu,
     progressive_logloss: lossSum / seen,
     heldout_logloss: held.logloss,
     heldout_auc: held.auc,

@@ -1,8 +1,10 @@
 // A synthetic click-like stream with a KNOWN sparse true model, for the peer benchmark.
 //
-//   node bench/peers/synthetic.mjs [--out DIR]     (writes DIR/synthetic-v1.csv and its .meta.json once)
+//   node bench/peers/synthetic.mjs [--out DIR]     (writes DIR/synthetic-v2.jsonl and its .meta.json once)
 //
-// 1,200,000 rows: the first 1,000,000 are the online training stream, the last 200,000 are held out.
+// 1,200,000 samples as JSON lines in the message format of DESIGN section 4
+// ({"label":0,"features":{"c0":"v1k",...}}, what a click stream on Kafka carries): the first
+// 1,000,000 are the online training stream, the last 200,000 are held out.
 // Each row has 40 categorical fields c0..c39 whose values are Zipf-like draws (index ⌊V·u³⌋, a few
 // values very frequent, a long tail) from vocabularies of 3 to 100,000 values. The label is drawn
 // from the true model P(y=1) = σ(b + Σ_f w_f(value_f)): only 12 of the 40 fields carry signal, and
@@ -18,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { evaluateScores } from '@streamlr/model';
 
 export const SYNTHETIC = Object.freeze({
-  version: 1,
+  version: 2,
   seed: 20261124,
   rows: 1_200_000,
   train: 1_000_000,
@@ -70,15 +72,15 @@ function mulberry32(seed) {
 }
 
 export function syntheticPaths(workDir = DEFAULT_WORK_DIR) {
-  const csv = join(workDir, `synthetic-v${SYNTHETIC.version}.csv`);
-  return { csv, meta: `${csv.slice(0, -4)}.meta.json` };
+  const base = join(workDir, `synthetic-v${SYNTHETIC.version}`);
+  return { data: `${base}.jsonl`, meta: `${base}.meta.json` };
 }
 
-/** Writes the CSV and its meta file unless both already exist; returns the meta. */
+/** Writes the JSON lines and their meta file unless both already exist; returns the meta. */
 export async function ensureSynthetic(workDir = DEFAULT_WORK_DIR, log = () => undefined) {
   const paths = syntheticPaths(workDir);
-  if (existsSync(paths.csv) && existsSync(paths.meta)) return JSON.parse(readFileSync(paths.meta, 'utf8'));
-  mkdirSync(dirname(paths.csv), { recursive: true });
+  if (existsSync(paths.data) && existsSync(paths.meta)) return JSON.parse(readFileSync(paths.meta, 'utf8'));
+  mkdirSync(dirname(paths.data), { recursive: true });
   const started = performance.now();
   const s = SYNTHETIC;
   const rand = mulberry32(s.seed);
@@ -86,9 +88,8 @@ export async function ensureSynthetic(workDir = DEFAULT_WORK_DIR, log = () => un
   const heldScores = new Float64Array(s.rows - s.train);
   const heldLabels = new Uint8Array(s.rows - s.train);
   let positives = 0;
-  const tmp = `${paths.csv}.tmp`;
+  const tmp = `${paths.data}.tmp`;
   const out = createWriteStream(tmp);
-  out.write(`label,${Array.from({ length: s.fields }, (_, f) => `c${f}`).join(',')}\n`);
   let chunk = '';
   for (let i = 0; i < s.rows; i++) {
     let z = s.bias;
@@ -97,7 +98,7 @@ export async function ensureSynthetic(workDir = DEFAULT_WORK_DIR, log = () => un
       const u = rand();
       const v = Math.floor(vocab[f] * u * u * u);
       z += trueWeight(f, v);
-      cells += `,v${v.toString(36)}`;
+      cells += `${f === 0 ? '' : ','}"c${f}":"v${v.toString(36)}"`;
     }
     const p = 1 / (1 + Math.exp(-z));
     const y = rand() < p ? 1 : 0;
@@ -106,7 +107,7 @@ export async function ensureSynthetic(workDir = DEFAULT_WORK_DIR, log = () => un
       heldScores[i - s.train] = p;
       heldLabels[i - s.train] = y;
     }
-    chunk += `${y}${cells}\n`;
+    chunk += `{"label":${y},"features":{${cells}}}\n`;
     if (chunk.length > 1 << 20) {
       if (!out.write(chunk)) await once(out, 'drain');
       chunk = '';
@@ -114,18 +115,18 @@ export async function ensureSynthetic(workDir = DEFAULT_WORK_DIR, log = () => un
   }
   out.end(chunk);
   await once(out, 'finish');
-  renameSync(tmp, paths.csv);
+  renameSync(tmp, paths.data);
   const bayes = evaluateScores(heldScores, heldLabels);
   const meta = {
     ...s,
-    file: paths.csv,
+    file: paths.data,
     positiveRate: positives / s.rows,
     bayesHeldoutLogloss: bayes.logloss,
     bayesHeldoutAuc: bayes.auc,
     seconds: (performance.now() - started) / 1000,
   };
   writeFileSync(paths.meta, `${JSON.stringify(meta, null, 2)}\n`);
-  log(`synthetic: wrote ${paths.csv} (${s.rows} rows, ${(meta.positiveRate * 100).toFixed(1)}% positive, Bayes held-out log loss ${bayes.logloss.toFixed(4)}) in ${meta.seconds.toFixed(1)} s`);
+  log(`synthetic: wrote ${paths.data} (${s.rows} rows, ${(meta.positiveRate * 100).toFixed(1)}% positive, Bayes held-out log loss ${bayes.logloss.toFixed(4)}) in ${meta.seconds.toFixed(1)} s`);
   return meta;
 }
 

@@ -32,6 +32,7 @@ const PARTS = [
   ['RxJS', (u) => /node_modules\/rxjs\//.test(u)],
   ['streamlr: pipeline glue (operators, positions)', (u) => /packages\/stream\//.test(u)],
   ['metrics (prom-client)', (u) => /packages\/metrics\/|node_modules\/prom-client\//.test(u)],
+  ['benchmark runner loop', (u) => /\/bench\//.test(u)],
 ];
 const NODE_INTERNALS = 'Node internals (net, streams, timers, Buffer)';
 
