@@ -21,8 +21,8 @@ let heldOut: Sample[] = [];
 
 /** The learner and cadences of every run here (single and replicas alike). */
 const LEARNER = ['--bits', '18'];
-/** Tight rounds (~500 samples per partition): what parity with the single trainer on this short one-pass stream needs. */
-const TIGHT = [...LEARNER, '--snapshot-every', '500', '--snapshot-interval', '0.2', '--mix-every', '1500', '--mix-interval', '1'];
+/** Tight rounds (~1,000 samples per partition): parity with the single trainer on this short one-pass stream. */
+const TIGHT = [...LEARNER, '--snapshot-every', '1000', '--snapshot-interval', '0.5', '--mix-every', '3000', '--mix-interval', '3'];
 /** Coarse rounds (~7,000 samples per partition): the throughput setting. */
 const COARSE = [...LEARNER, '--snapshot-every', '5000', '--snapshot-interval', '1', '--mix-every', '20000', '--mix-interval', '2'];
 
@@ -134,9 +134,14 @@ describe('scale-out: trainer replicas in one group, merged through Redis', () =>
     assert.ok(Math.abs(three.logloss - single.logloss) <= 0.01 * single.logloss, `${three.logloss} vs ${single.logloss}`);
   });
 
-  test('throughput with 1, 2 and 3 replicas, coarse rounds', async () => {
+  test('throughput with 1, 2 and 3 replicas, tight and coarse rounds', async () => {
+    for (const r of [1, 2]) {
+      const result = await run(`t${r}`, r, TIGHT);
+      results.set(`${r} replica${r > 1 ? 's' : ''}, tight rounds`, result);
+      assert.equal(result.samplesSeen, train.length);
+    }
     for (const r of [1, 2, 3]) {
-      const result = await run(`r${r}`, r, COARSE);
+      const result = await run(`c${r}`, r, COARSE);
       results.set(`${r} replica${r > 1 ? 's' : ''}, coarse rounds`, result);
       assert.equal(result.samplesSeen, train.length);
     }

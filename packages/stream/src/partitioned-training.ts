@@ -134,12 +134,25 @@ interface Part<S> {
   /** When the state last carried the learner's feature names (ms). */
   namedAt: number;
   /**
-   * The learner as of the last state a merge may include for this partition, on the current base:
-   * the last state written, else the base itself at the offset it includes (checkpoint null = a
-   * fresh learner). A rebase adds `learner − written` to the new version instead of replaying.
+   * The learner as of the states a merge may include for this partition, on the current base,
+   * oldest first: the base itself at the offset it includes (checkpoint null = a fresh learner),
+   * then the last few states written. A rebase adds `learner − written` to the new version, for
+   * the written state the version includes, instead of replaying.
    */
-  written: { checkpoint: Uint8Array | null; offset: bigint; samples: number } | null;
+  written: Written[];
 }
+
+interface Written {
+  readonly checkpoint: Uint8Array | null;
+  readonly offset: bigint;
+  readonly samples: number;
+}
+
+/**
+ * Written states remembered per partition: a merge reads states while their owners go on writing,
+ * so the version may include one of the last few rather than the newest.
+ */
+const WRITTEN_KEPT = 4;
 
 /** How often a partition state carries the names of the heaviest weights (they feed the merged version's). */
 const NAMES_EVERY_MS = 10_000;
@@ -160,6 +173,8 @@ export class PartitionedTrainingPipeline<S> {
   private stopping = false;
   /** Set by a notification or a refused write: rebase at the next step boundary. */
   private rebaseWanted = false;
+  /** A rebase carried records the new version lacks: write the states soon, whatever the schedule. */
+  private writeWanted = false;
   private done: Promise<void> = Promise.resolve();
   private settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   private subscription: Subscription | null = null;
@@ -317,7 +332,7 @@ export class PartitionedTrainingPipeline<S> {
         const latest = await this.parts_.store.latestVersion(this.options.model);
         if (latest !== this.base.version) this.rebaseWanted = true;
         if (this.rebaseWanted) await this.rebase();
-        if (this.schedule.isDue()) await this.writeStates();
+        if (this.schedule.isDue() || this.writeWanted) await this.writeStates();
         else await this.mixIfDue(false);
       })
         .catch((error: unknown) => this.fail(error))
@@ -410,7 +425,7 @@ export class PartitionedTrainingPipeline<S> {
   ): Promise<Part<S>> {
     const key = partitionKey(tp.topic, tp.partition);
     const learner = reuse?.learner ?? this.parts_.createLearner();
-    const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n, namedAt: 0, written: null };
+    const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n, namedAt: 0, written: [] };
     // What the DLQ holds is a side effect already done, whichever base the stored state continues.
     if (summary !== undefined && BigInt(summary.deadLettered) > part.deadLettered) part.deadLettered = BigInt(summary.deadLettered);
     let next: bigint;
@@ -420,7 +435,7 @@ export class PartitionedTrainingPipeline<S> {
       next = BigInt(state.offset);
       part.samples = state.samples;
       part.seq = state.seq;
-      part.written = { checkpoint: state.checkpoint, offset: next, samples: state.samples };
+      part.written = [{ checkpoint: state.checkpoint, offset: next, samples: state.samples }];
     } else {
       if (this.base.checkpoint === null) learner.reset();
       else learner.restore(this.base.checkpoint);
@@ -435,7 +450,7 @@ export class PartitionedTrainingPipeline<S> {
       }
       part.samples = 0;
       part.seq = summary?.seq ?? 0;
-      part.written = { checkpoint: this.base.checkpoint, offset: next, samples: 0 };
+      part.written = [{ checkpoint: this.base.checkpoint, offset: next, samples: 0 }];
     }
     part.base = this.base.version;
     part.dirty = 0;
@@ -482,10 +497,11 @@ export class PartitionedTrainingPipeline<S> {
    */
   private carry(part: Part<S>, summary: PartitionSummary | undefined, position: bigint): boolean {
     const { mixer } = this.parts_;
-    const written = part.written;
     const included = this.base.offsets[part.key];
     const checkpoint = this.base.checkpoint;
-    if (written === null || included === undefined || checkpoint === null || BigInt(included) !== written.offset || position < written.offset) return false;
+    if (included === undefined || checkpoint === null) return false;
+    const written = part.written.find((w) => w.offset === BigInt(included));
+    if (written === undefined || position < written.offset) return false;
     // A valid stored state on the new base (after a rollback) is newer information: load it.
     if (summary !== undefined && summary.base === this.base.version) return false;
     if (position === written.offset) {
@@ -496,9 +512,12 @@ export class PartitionedTrainingPipeline<S> {
       if (carried === null) return false;
       part.learner.restore(carried);
       part.samples -= written.samples;
+      // Those records are in no stored state on the new base yet.
+      part.dirty = Math.max(part.dirty, 1);
+      this.writeWanted = true;
     }
     part.base = this.base.version;
-    part.written = { checkpoint, offset: written.offset, samples: 0 };
+    part.written = [{ checkpoint, offset: written.offset, samples: 0 }];
     return true;
   }
 
@@ -562,7 +581,7 @@ export class PartitionedTrainingPipeline<S> {
                 skipped = 0;
                 refused.clear();
                 if (this.rebaseWanted) await this.rebase();
-                if (this.schedule.isDue()) await this.writeStates();
+                if (this.schedule.isDue() || this.writeWanted) await this.writeStates();
                 await batch.heartbeat();
                 return next;
               }),
@@ -588,6 +607,7 @@ export class PartitionedTrainingPipeline<S> {
     const { states, deadLetters, consumer, events } = this.parts_;
     const model = this.options.model;
     await deadLetters.flush();
+    this.writeWanted = false;
     const started = this.now();
     const written: Part<S>[] = [];
     let stale = false;
@@ -640,11 +660,14 @@ export class PartitionedTrainingPipeline<S> {
         break;
       }
       part.seq = result.seq;
-      part.written = { checkpoint, offset: BigInt(offset), samples: part.samples };
+      part.written.push({ checkpoint, offset: BigInt(offset), samples: part.samples });
+      // The base entry stays: a merge may include none of this round's states.
+      if (part.written.length > WRITTEN_KEPT + 1) part.written.splice(1, part.written.length - WRITTEN_KEPT - 1);
       part.dirty = 0;
       written.push(part);
     }
-    this.schedule.taken();
+    // Refused (a new version): the schedule stays due, so the rebased learners' records are written next.
+    if (!stale) this.schedule.taken();
     if (written.length > 0) {
       events?.statesWritten?.(written.length, (this.now() - started) / 1000);
       const offsets = written.map((p) => ({ topic: p.topic, partition: p.partition, offset: this.positions.get(p.topic, p.partition)!.toString() }));
