@@ -134,12 +134,7 @@ describe('scale-out: trainer replicas in one group, merged through Redis', () =>
     assert.ok(Math.abs(three.logloss - single.logloss) <= 0.01 * single.logloss, `${three.logloss} vs ${single.logloss}`);
   });
 
-  test('throughput with 1, 2 and 3 replicas, tight and coarse rounds', async () => {
-    for (const r of [1, 2]) {
-      const result = await run(`t${r}`, r, TIGHT);
-      results.set(`${r} replica${r > 1 ? 's' : ''}, tight rounds`, result);
-      assert.equal(result.samplesSeen, train.length);
-    }
+  test('throughput with 1, 2 and 3 replicas, coarse rounds', async () => {
     for (const r of [1, 2, 3]) {
       const result = await run(`c${r}`, r, COARSE);
       results.set(`${r} replica${r > 1 ? 's' : ''}, coarse rounds`, result);
