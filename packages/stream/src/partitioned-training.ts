@@ -468,6 +468,11 @@ export class PartitionedTrainingPipeline<S> {
     const model = this.options.model;
     const latest = await this.parts_.store.latestVersion(model);
     if (latest === this.base.version) return;
+    if (this.base.version !== null && (latest === null || latest < this.base.version)) {
+      // A rollback, or a Redis failover that lost the newest versions: the surviving history is
+      // consistent and training re-applies from it, but an operator must know.
+      this.parts_.events?.warn?.('the latest version went backwards: continuing from it', { model, ours: this.base.version, latest });
+    }
     await this.loadBase(latest);
     if (this.parts.size === 0) {
       this.parts_.events?.rebased?.(this.base.version, 0);
