@@ -4,7 +4,7 @@
 // printed (no timing assertion: the machine is shared).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeServing, evaluateScores, SparseVector, type ServingModel } from '@streamlr/model';
+import { decodeCheckpoint, decodeServing, evaluateScores, SparseVector, type ServingModel } from '@streamlr/model';
 import { encodeSample, type Sample } from '@streamlr/protocol';
 import { featurize } from '@streamlr/stream';
 import { createTopic, highWatermarks, kafka, produceValues, runCli, store, unique, until, type Service } from './helpers.js';
@@ -15,6 +15,7 @@ const producer = kafka.producer();
 const models = store();
 const states = partitionStates();
 const topic = unique('scale');
+const single = unique('scale-one');
 const created: { model: string; group: string }[] = [];
 let train: Sample[] = [];
 let heldOut: Sample[] = [];
@@ -32,6 +33,8 @@ before(async () => {
   await producer.connect();
   await createTopic(admin, topic, 3);
   await produceValues(producer, topic, train.map((s) => encodeSample(s)), 5_000);
+  await createTopic(admin, single, 1);
+  await produceValues(producer, single, train.slice(0, 20_000).map((s) => encodeSample(s)), 5_000);
 });
 
 after(async () => {
@@ -39,7 +42,7 @@ after(async () => {
     await states.deletePartitions(model).catch(() => undefined);
     await models.deleteModel(model).catch(() => undefined);
   }
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`, single] }).catch(() => undefined);
   await admin.deleteGroups(created.map((c) => c.group)).catch(() => undefined);
   await Promise.allSettled([admin.disconnect(), producer.disconnect(), models.close(), states.close()]);
 });
@@ -52,8 +55,8 @@ function names(what: string): { model: string; group: string } {
 }
 
 /** Until the latest version includes every record of the topic; returns when that happened. */
-async function published(model: string, services: readonly Service[]): Promise<number> {
-  const ends = await highWatermarks(admin, topic);
+async function published(model: string, services: readonly Service[], of = topic): Promise<number> {
+  const ends = await highWatermarks(admin, of);
   await until('the model includes every record', async () => {
     for (const s of services) if (s.child.exitCode !== null) throw new Error(`trainer exited: ${s.lines.slice(-8).join('\n')}`);
     const v = await models.latestVersion(model);
@@ -119,6 +122,24 @@ async function run(what: string, replicas: number, cadence: readonly string[] = 
 
 describe('scale-out: trainer replicas in one group, merged through Redis', () => {
   const results = new Map<string, Run>();
+
+  test('one partition, one replica: bit for bit the single trainer\'s weights', async () => {
+    const a = names('one-single');
+    const b = names('one-replica');
+    const trainer = runCli(['trainer', '--topic', single, '--model', a.model, '--group', a.group, '--port', '0', '--session-timeout', '6000', '--snapshot-every', '3000', '--snapshot-interval', '1', ...LEARNER]);
+    const scaled = replica(single, b.model, b.group, TIGHT);
+    await published(a.model, [trainer], single);
+    await published(b.model, [scaled], single);
+    await stopAll([trainer, scaled]);
+    const expected = decodeCheckpoint((await models.getLatest(a.model, 'checkpoint'))!.data).learner;
+    const actual = decodeCheckpoint((await models.getLatest(b.model, 'checkpoint'))!.data).learner;
+    assert.equal(actual.samplesSeen, 20_000);
+    assert.ok(Object.is(actual.bias, expected.bias), `bias ${actual.bias} vs ${expected.bias}`);
+    let differing = 0;
+    for (let j = 0; j < expected.slots; j++) if (!Object.is(actual.weight(j), expected.weight(j))) differing++;
+    assert.equal(differing, 0, 'weights differing from the single trainer');
+    process.stdout.write(`# 1 partition, 1 replica: ${(await models.latestVersion(b.model))!} mixed versions, weights identical to the single trainer's\n`);
+  });
 
   test('3 replicas on 3 partitions: held-out log loss within 1% of a single trainer', async () => {
     const single = await run('single', 0);
