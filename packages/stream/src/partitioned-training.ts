@@ -162,7 +162,8 @@ const NOT_PUBLISHED: Base = { version: null, offsets: {}, createdAt: 0, checkpoi
 
 export class PartitionedTrainingPipeline<S> {
   private readonly positions = new Positions();
-  private readonly parts = new Map<string, Part<S>>();
+  /** The partitions this replica owns, with their learners. */
+  private readonly owned = new Map<string, Part<S>>();
   private readonly schedule: SnapshotSchedule;
   private readonly chunkSize: number;
   private readonly now: () => number;
@@ -192,7 +193,7 @@ export class PartitionedTrainingPipeline<S> {
   state: TrainingState = 'created';
 
   constructor(
-    private readonly parts_: PartitionedTrainingParts<S>,
+    private readonly deps: PartitionedTrainingParts<S>,
     private readonly options: PartitionedTrainingOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -226,18 +227,11 @@ export class PartitionedTrainingPipeline<S> {
     return this.replicaId;
   }
 
-  /** Samples this replica's partition learners hold since the base. */
-  get pendingSamples(): number {
-    let n = 0;
-    for (const part of this.parts.values()) n += part.samples;
-    return n;
-  }
-
   /** Progressive metrics over this replica's partition learners (weighted by their window sizes). */
   progressive(): ProgressiveFigures {
     let n = 0;
     const sum = { logloss: 0, accuracy: 0, auc: 0 };
-    for (const part of this.parts.values()) {
+    for (const part of this.owned.values()) {
       const p = part.learner.progressive();
       if (!(p.n > 0)) continue;
       n += p.n;
@@ -250,7 +244,7 @@ export class PartitionedTrainingPipeline<S> {
 
   /** Weight figures of one of this replica's learners (all are the base plus recent updates). */
   weights(): WeightFigures {
-    const first = this.parts.values().next().value as Part<S> | undefined;
+    const first = this.owned.values().next().value as Part<S> | undefined;
     return first === undefined ? { nonzero: 0, slots: 0, sparsity: 1 } : first.learner.weights();
   }
 
@@ -265,7 +259,7 @@ export class PartitionedTrainingPipeline<S> {
   /** Loads the latest version (or publishes a fresh one with `reset`), then starts consuming. */
   async start(): Promise<void> {
     this.state = 'starting';
-    const { store, consumer, admin, events } = this.parts_;
+    const { store, consumer, admin, events } = this.deps;
     if (this.options.reset) await this.publishFresh();
     await this.loadBase(await store.latestVersion(this.options.model));
     this.unsubscribe = await store.subscribe(
@@ -329,7 +323,7 @@ export class PartitionedTrainingPipeline<S> {
       this.timerBusy = true;
       this.exclusive(async () => {
         if (this.stopping) return;
-        const latest = await this.parts_.store.latestVersion(this.options.model);
+        const latest = await this.deps.store.latestVersion(this.options.model);
         if (latest !== this.base.version) this.rebaseWanted = true;
         if (this.rebaseWanted) await this.rebase();
         if (this.schedule.isDue() || this.writeWanted) await this.writeStates();
@@ -354,7 +348,7 @@ export class PartitionedTrainingPipeline<S> {
       this.base = NOT_PUBLISHED;
       return;
     }
-    const blob = await this.parts_.store.getCheckpoint(this.options.model, version);
+    const blob = await this.deps.store.getCheckpoint(this.options.model, version);
     this.base = { version, offsets: { ...blob.meta.offsets }, createdAt: blob.meta.createdAt, checkpoint: blob.data };
   }
 
@@ -364,13 +358,13 @@ export class PartitionedTrainingPipeline<S> {
    * every other from its valid stored state or from the base, and seek each partition there.
    */
   private async onAssign(assigned: readonly TopicPartition[]): Promise<void> {
-    const { store, states, admin, consumer, events } = this.parts_;
+    const { store, states, admin, consumer, events } = this.deps;
     const model = this.options.model;
     this.assigned = assigned;
     const keep = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
-    for (const [key, part] of this.parts) {
+    for (const [key, part] of this.owned) {
       if (keep.has(key)) continue;
-      this.parts.delete(key);
+      this.owned.delete(key);
       this.positions.delete(part.topic, part.partition);
     }
     if (assigned.length === 0) return;
@@ -382,11 +376,15 @@ export class PartitionedTrainingPipeline<S> {
     for (const [i, tp] of assigned.entries()) {
       const key = partitionKey(tp.topic, tp.partition);
       const summary = stored.get(key);
-      const existing = this.parts.get(key);
-      const continues = existing !== undefined && existing.base === this.base.version && (summary?.seq ?? 0) === existing.seq;
+      const existing = this.owned.get(key);
+      // Kept across the rebalance and nobody wrote the partition since: the learner goes on (carried
+      // onto a newer version if one was published meanwhile); otherwise it is loaded from Redis.
+      const untouched = existing !== undefined && (summary?.seq ?? 0) === existing.seq;
+      const continues =
+        untouched && (existing.base === this.base.version || this.carry(existing, summary, this.positions.get(tp.topic, tp.partition)!));
       const part = continues ? existing : await this.load(tp, summary, marks, existing);
       part.fence = fences[i]!;
-      this.parts.set(key, part);
+      this.owned.set(key, part);
       const next = this.positions.get(tp.topic, tp.partition)!;
       const mark = marks.get(key);
       if (mark === undefined) throw new StreamError(`${key}: no watermarks (topic deleted?)`);
@@ -408,7 +406,7 @@ export class PartitionedTrainingPipeline<S> {
   private async watermarks(topics: ReadonlySet<string>): Promise<Map<string, { low: string; high: string }>> {
     const out = new Map<string, { low: string; high: string }>();
     for (const topic of topics) {
-      for (const mark of await this.parts_.admin.watermarks(topic)) out.set(partitionKey(topic, mark.partition), { low: mark.low, high: mark.high });
+      for (const mark of await this.deps.admin.watermarks(topic)) out.set(partitionKey(topic, mark.partition), { low: mark.low, high: mark.high });
     }
     return out;
   }
@@ -424,12 +422,12 @@ export class PartitionedTrainingPipeline<S> {
     reuse: Part<S> | undefined,
   ): Promise<Part<S>> {
     const key = partitionKey(tp.topic, tp.partition);
-    const learner = reuse?.learner ?? this.parts_.createLearner();
+    const learner = reuse?.learner ?? this.deps.createLearner();
     const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n, namedAt: 0, written: [] };
     // What the DLQ holds is a side effect already done, whichever base the stored state continues.
     if (summary !== undefined && BigInt(summary.deadLettered) > part.deadLettered) part.deadLettered = BigInt(summary.deadLettered);
     let next: bigint;
-    const state = summary !== undefined && summary.base === this.base.version ? await this.parts_.states.readPartition(this.options.model, key) : null;
+    const state = summary !== undefined && summary.base === this.base.version ? await this.deps.states.readPartition(this.options.model, key) : null;
     if (state !== null && state.base === this.base.version) {
       learner.restore(state.checkpoint);
       next = BigInt(state.offset);
@@ -445,7 +443,7 @@ export class PartitionedTrainingPipeline<S> {
       } else {
         const mark = marks.get(key) ?? (await this.watermarks(new Set([tp.topic]))).get(key);
         if (mark === undefined) throw new StreamError(`${key}: no watermarks (topic deleted?)`);
-        if (BigInt(mark.low) > 0n) this.parts_.events?.warn?.('partition new to the model starts after deleted records', { partition: key, logStart: mark.low });
+        if (BigInt(mark.low) > 0n) this.deps.events?.warn?.('partition new to the model starts after deleted records', { partition: key, logStart: mark.low });
         next = BigInt(mark.low);
       }
       part.samples = 0;
@@ -466,31 +464,31 @@ export class PartitionedTrainingPipeline<S> {
   private async rebase(): Promise<void> {
     this.rebaseWanted = false;
     const model = this.options.model;
-    const latest = await this.parts_.store.latestVersion(model);
+    const latest = await this.deps.store.latestVersion(model);
     if (latest === this.base.version) return;
     if (this.base.version !== null && (latest === null || latest < this.base.version)) {
       // A rollback, or a Redis failover that lost the newest versions: the surviving history is
       // consistent and training re-applies from it, but an operator must know.
-      this.parts_.events?.warn?.('the latest version went backwards: continuing from it', { model, ours: this.base.version, latest });
+      this.deps.events?.warn?.('the latest version went backwards: continuing from it', { model, ours: this.base.version, latest });
     }
     await this.loadBase(latest);
-    if (this.parts.size === 0) {
-      this.parts_.events?.rebased?.(this.base.version, 0);
+    if (this.owned.size === 0) {
+      this.deps.events?.rebased?.(this.base.version, 0);
       return;
     }
-    const stored = new Map((await this.parts_.states.listPartitions(model)).map((s) => [s.partition, s]));
+    const stored = new Map((await this.deps.states.listPartitions(model)).map((s) => [s.partition, s]));
     const marks = new Map<string, { low: string; high: string }>();
     let replayed = 0;
-    for (const part of this.parts.values()) {
+    for (const part of this.owned.values()) {
       const before = this.positions.get(part.topic, part.partition)!;
       if (!this.carry(part, stored.get(part.key), before)) await this.load(part, stored.get(part.key), marks, part);
       await this.beat();
       const after = this.positions.get(part.topic, part.partition)!;
       if (after === before) continue;
       replayed += Number(before - after);
-      if (!this.stopping) this.parts_.consumer.seek({ topic: part.topic, partition: part.partition, offset: after.toString() });
+      if (!this.stopping) this.deps.consumer.seek({ topic: part.topic, partition: part.partition, offset: after.toString() });
     }
-    this.parts_.events?.rebased?.(this.base.version, replayed);
+    this.deps.events?.rebased?.(this.base.version, replayed);
   }
 
   /**
@@ -501,7 +499,7 @@ export class PartitionedTrainingPipeline<S> {
    * add increments): the caller reloads and re-applies.
    */
   private carry(part: Part<S>, summary: PartitionSummary | undefined, position: bigint): boolean {
-    const { mixer } = this.parts_;
+    const { mixer } = this.deps;
     const included = this.base.offsets[part.key];
     const checkpoint = this.base.checkpoint;
     if (included === undefined || checkpoint === null) return false;
@@ -528,17 +526,17 @@ export class PartitionedTrainingPipeline<S> {
 
   private processBatch(batch: BatchContext): Promise<void> {
     const key = partitionKey(batch.topic, batch.partition);
-    const { deadLetters, events } = this.parts_;
-    if (!this.parts.has(key)) return Promise.resolve();
+    const { deadLetters, events } = this.deps;
+    if (!this.owned.has(key)) return Promise.resolve();
     this.heartbeat = () => batch.heartbeat();
-    const live = (): boolean => batch.isRunning() && !batch.isStale() && !this.stopping && this.parts.has(key);
+    const live = (): boolean => batch.isRunning() && !batch.isStale() && !this.stopping && this.owned.has(key);
     let learned = 0;
     let skipped = 0;
     const refused = new Map<string, number>();
     let lastHandled: string | null = null;
 
     const trainStep = (start: number): number => {
-      const part = this.parts.get(key)!;
+      const part = this.owned.get(key)!;
       const end = Math.min(batch.messages.length, start + this.chunkSize, start + this.schedule.remaining());
       const envelopes: Envelope[] = [];
       for (let i = start; i < end; i++) {
@@ -609,14 +607,14 @@ export class PartitionedTrainingPipeline<S> {
    * refused because a new version was published triggers a rebase instead.
    */
   private async writeStates(): Promise<void> {
-    const { states, deadLetters, consumer, events } = this.parts_;
+    const { states, deadLetters, consumer, events } = this.deps;
     const model = this.options.model;
     await deadLetters.flush();
     this.writeWanted = false;
     const started = this.now();
     const written: Part<S>[] = [];
     let stale = false;
-    for (const part of this.parts.values()) {
+    for (const part of this.owned.values()) {
       if (part.dirty === 0) continue;
       const offset = this.positions.get(part.topic, part.partition)!.toString();
       const withNames = this.stopping || this.now() - part.namedAt >= NAMES_EVERY_MS;
@@ -689,7 +687,7 @@ export class PartitionedTrainingPipeline<S> {
    * version with the merged offsets. Afterwards this replica rebases on what it published.
    */
   private async mixIfDue(force: boolean, waitForLockMs = 0): Promise<VersionMeta | null> {
-    const { store, states, mixer, events } = this.parts_;
+    const { store, states, mixer, events } = this.deps;
     const model = this.options.model;
     if (!(await this.due(force))) return null;
     const deadline = this.now() + waitForLockMs;
@@ -779,14 +777,14 @@ export class PartitionedTrainingPipeline<S> {
   /** Whether the valid states hold enough (or old enough) unmerged progress to mix. */
   private async due(force: boolean): Promise<boolean> {
     const { every, intervalMs } = this.options.mixing;
-    const latest = await this.parts_.store.latestVersion(this.options.model);
+    const latest = await this.deps.store.latestVersion(this.options.model);
     if (latest !== this.base.version) {
       this.rebaseWanted = true;
       return false;
     }
     let samples = 0;
     let changed = false;
-    for (const s of await this.parts_.states.listPartitions(this.options.model)) {
+    for (const s of await this.deps.states.listPartitions(this.options.model)) {
       if (s.base !== latest) continue;
       samples += s.samples;
       if (this.base.offsets[s.partition] !== s.offset) changed = true;
@@ -799,7 +797,7 @@ export class PartitionedTrainingPipeline<S> {
 
   /** `--reset`: a fresh, empty version becomes the base (offsets empty: every partition from its log start). */
   private async publishFresh(): Promise<void> {
-    const { store, mixer, events } = this.parts_;
+    const { store, mixer, events } = this.deps;
     const model = this.options.model;
     const epoch = await store.acquireEpoch(model);
     const highest = Math.max(0, ...(await store.list(model)).map((m) => m.version), (await store.latestVersion(model)) ?? 0);
@@ -826,7 +824,7 @@ export class PartitionedTrainingPipeline<S> {
     this.stopping = true;
     this.state = 'stopping';
     if (this.timer !== null) clearInterval(this.timer);
-    const { consumer, admin } = this.parts_;
+    const { consumer, admin } = this.deps;
     await consumer.stop().catch(() => undefined);
     this.subscription?.unsubscribe();
     this.settle.resolve();
@@ -834,7 +832,7 @@ export class PartitionedTrainingPipeline<S> {
       await this.turn;
       if (this.failure === undefined) {
         await this.exclusive(async () => {
-          if ([...this.parts.values()].some((p) => p.dirty > 0)) await this.writeStates();
+          if ([...this.owned.values()].some((p) => p.dirty > 0)) await this.writeStates();
           // The last replica to stop publishes everything: wait out a lock a crashed merger left.
           await this.mixIfDue(true, this.lockTtlMs + 1_000);
         });
