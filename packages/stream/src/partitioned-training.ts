@@ -457,9 +457,9 @@ export class PartitionedTrainingPipeline<S> {
   }
 
   /**
-   * Continue the newest version: every owned partition learner is reloaded (from its valid state or
-   * the base); a partition whose position moved back is sought there, so the records learned
-   * beyond what the merge included are applied again, on the new base.
+   * Continue the newest version: each owned learner is carried onto it (its records the version
+   * lacks are added, see `carry`) or else reloaded (its valid state or the version) and its
+   * partition sought back, so those records are applied again, on the new base.
    */
   private async rebase(): Promise<void> {
     this.rebaseWanted = false;
