@@ -158,6 +158,15 @@ const WRITTEN_KEPT = 4;
 const NAMES_EVERY_MS = 10_000;
 
 const STOP = Symbol('stop');
+
+/**
+ * A heartbeat inside a batch failed: the group is rebalancing, the coordinator forgot this member,
+ * or the broker is unreachable. The batch ends there, having resolved only handled records; the
+ * client rejoins (the next assignment seeks to the learners' positions), training goes on.
+ */
+class MembershipLost {
+  constructor(readonly cause: unknown) {}
+}
 const NOT_PUBLISHED: Base = { version: null, offsets: {}, createdAt: 0, checkpoint: null };
 
 export class PartitionedTrainingPipeline<S> {
@@ -284,10 +293,14 @@ export class PartitionedTrainingPipeline<S> {
       .pipe(
         concatMap((work) =>
           this.exclusive(() => this.processBatch(work.batch)).then(work.done, (error: unknown) => {
+            // A rebalance interrupting a batch is routine with several replicas: the client's
+            // own error goes back to it and it rejoins. Anything else ends the pipeline.
+            if (error instanceof MembershipLost) {
+              work.fail(error.cause);
+              return;
+            }
             work.fail(error);
-            // A rebalance interrupting a batch is routine with several replicas: the client
-            // rejoins and refetches from the resolved offsets. Anything else ends the pipeline.
-            if (!isRebalance(error)) throw error;
+            throw error;
           }),
         ),
       )
@@ -585,7 +598,11 @@ export class PartitionedTrainingPipeline<S> {
                 refused.clear();
                 if (this.rebaseWanted) await this.rebase();
                 if (this.schedule.isDue() || this.writeWanted) await this.writeStates();
-                await batch.heartbeat();
+                try {
+                  await batch.heartbeat();
+                } catch (error) {
+                  throw new MembershipLost(error);
+                }
                 return next;
               }),
         ),
@@ -816,8 +833,11 @@ export class PartitionedTrainingPipeline<S> {
   }
 
   /**
-   * Graceful stop (SIGTERM): stop fetching, finish the step in progress, write the partitions'
-   * states and mix them into a final version (when anything changed), disconnect.
+   * Graceful stop (SIGTERM): finish the step in progress (`stopping` ends it and makes later
+   * batches do nothing), write the partitions' states and mix them into a final version (when
+   * anything changed), then stop the consumer and disconnect. The writes and their Kafka commit
+   * happen while this replica is still a group member: kafkajs leaves the group on stop, and a
+   * commit after that is refused.
    */
   async stop(): Promise<void> {
     if (this.stopping) return this.done.catch(() => undefined);
@@ -825,9 +845,6 @@ export class PartitionedTrainingPipeline<S> {
     this.state = 'stopping';
     if (this.timer !== null) clearInterval(this.timer);
     const { consumer, admin } = this.deps;
-    await consumer.stop().catch(() => undefined);
-    this.subscription?.unsubscribe();
-    this.settle.resolve();
     try {
       await this.turn;
       if (this.failure === undefined) {
@@ -838,6 +855,9 @@ export class PartitionedTrainingPipeline<S> {
         });
       }
     } finally {
+      await consumer.stop().catch(() => undefined);
+      this.subscription?.unsubscribe();
+      this.settle.resolve();
       this.state = this.failure === undefined ? 'stopped' : 'failed';
       await this.unsubscribe?.().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
@@ -846,8 +866,3 @@ export class PartitionedTrainingPipeline<S> {
   }
 }
 
-/** kafkajs's errors for a rebalance under way (the client rejoins by itself). */
-function isRebalance(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
-}
