@@ -5,6 +5,7 @@
  * merge lock. Unique model names; everything is deleted afterwards.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import {
@@ -13,6 +14,7 @@ import {
   MemoryPartitionStore,
   PartitionNotForwardError,
   partitionKeys,
+  partitionedTrainerAclRules,
   RedisModelStore,
   RedisPartitionStore,
   StalePartitionFenceError,
@@ -171,6 +173,38 @@ describe('RedisPartitionStore integrity', () => {
     } finally {
       await states.deletePartitions(m);
       await states.close();
+      await admin.quit();
+    }
+  });
+});
+
+describe('RedisPartitionStore ACL', () => {
+  it('works for a user with only partitionedTrainerAclRules()', async () => {
+    const admin = new Redis(REDIS_URL);
+    const user = `streamlr-test-partitioned-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(16).toString('hex');
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, ...partitionedTrainerAclRules());
+    const url = new URL(REDIS_URL);
+    url.username = user;
+    url.password = password;
+    const models = new RedisModelStore({ url: url.toString() });
+    const states = new RedisPartitionStore({ url: url.toString() });
+    const m = uniqueModel('parts-acl');
+    try {
+      const fence = await states.acquirePartition(m, 't/0');
+      assert.equal((await states.writePartition(write(m, 't/0', fence, null, 2))).status, 'ok');
+      assert.equal((await states.listPartitions(m)).length, 1);
+      assert.ok((await states.readPartition(m, 't/0')) !== null);
+      assert.equal(await states.tryMixLock(m, 'a', 1_000), true);
+      const epoch = await models.acquireEpoch(m);
+      await models.publish(request(m, epoch, 1));
+      assert.equal(await states.releaseMixLock(m, 'a'), true);
+      assert.equal((await states.writePartition(write(m, 't/0', fence, null, 3))).status, 'stale-base');
+      await states.deletePartitions(m);
+      await models.deleteModel(m);
+    } finally {
+      await Promise.all([models.close(), states.close()]);
+      await admin.call('ACL', 'DELUSER', user);
       await admin.quit();
     }
   });

@@ -134,22 +134,45 @@ interface Part<S> {
   /** When the state last carried the learner's feature names (ms). */
   namedAt: number;
   /**
-   * The learner as of the last state a merge may include for this partition, on the current base:
-   * the last state written, else the base itself at the offset it includes (checkpoint null = a
-   * fresh learner). A rebase adds `learner − written` to the new version instead of replaying.
+   * The learner as of the states a merge may include for this partition, on the current base,
+   * oldest first: the base itself at the offset it includes (checkpoint null = a fresh learner),
+   * then the last few states written. A rebase adds `learner − written` to the new version, for
+   * the written state the version includes, instead of replaying.
    */
-  written: { checkpoint: Uint8Array | null; offset: bigint; samples: number } | null;
+  written: Written[];
 }
+
+interface Written {
+  readonly checkpoint: Uint8Array | null;
+  readonly offset: bigint;
+  readonly samples: number;
+}
+
+/**
+ * Written states remembered per partition: a merge reads states while their owners go on writing,
+ * so the version may include one of the last few rather than the newest.
+ */
+const WRITTEN_KEPT = 4;
 
 /** How often a partition state carries the names of the heaviest weights (they feed the merged version's). */
 const NAMES_EVERY_MS = 10_000;
 
 const STOP = Symbol('stop');
+
+/**
+ * A heartbeat inside a batch failed: the group is rebalancing, the coordinator forgot this member,
+ * or the broker is unreachable. The batch ends there, having resolved only handled records; the
+ * client rejoins (the next assignment seeks to the learners' positions), training goes on.
+ */
+class MembershipLost {
+  constructor(readonly cause: unknown) {}
+}
 const NOT_PUBLISHED: Base = { version: null, offsets: {}, createdAt: 0, checkpoint: null };
 
 export class PartitionedTrainingPipeline<S> {
   private readonly positions = new Positions();
-  private readonly parts = new Map<string, Part<S>>();
+  /** The partitions this replica owns, with their learners. */
+  private readonly owned = new Map<string, Part<S>>();
   private readonly schedule: SnapshotSchedule;
   private readonly chunkSize: number;
   private readonly now: () => number;
@@ -160,6 +183,8 @@ export class PartitionedTrainingPipeline<S> {
   private stopping = false;
   /** Set by a notification or a refused write: rebase at the next step boundary. */
   private rebaseWanted = false;
+  /** A rebase carried records the new version lacks: write the states soon, whatever the schedule. */
+  private writeWanted = false;
   private done: Promise<void> = Promise.resolve();
   private settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   private subscription: Subscription | null = null;
@@ -177,7 +202,7 @@ export class PartitionedTrainingPipeline<S> {
   state: TrainingState = 'created';
 
   constructor(
-    private readonly parts_: PartitionedTrainingParts<S>,
+    private readonly deps: PartitionedTrainingParts<S>,
     private readonly options: PartitionedTrainingOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -211,18 +236,11 @@ export class PartitionedTrainingPipeline<S> {
     return this.replicaId;
   }
 
-  /** Samples this replica's partition learners hold since the base. */
-  get pendingSamples(): number {
-    let n = 0;
-    for (const part of this.parts.values()) n += part.samples;
-    return n;
-  }
-
   /** Progressive metrics over this replica's partition learners (weighted by their window sizes). */
   progressive(): ProgressiveFigures {
     let n = 0;
     const sum = { logloss: 0, accuracy: 0, auc: 0 };
-    for (const part of this.parts.values()) {
+    for (const part of this.owned.values()) {
       const p = part.learner.progressive();
       if (!(p.n > 0)) continue;
       n += p.n;
@@ -235,7 +253,7 @@ export class PartitionedTrainingPipeline<S> {
 
   /** Weight figures of one of this replica's learners (all are the base plus recent updates). */
   weights(): WeightFigures {
-    const first = this.parts.values().next().value as Part<S> | undefined;
+    const first = this.owned.values().next().value as Part<S> | undefined;
     return first === undefined ? { nonzero: 0, slots: 0, sparsity: 1 } : first.learner.weights();
   }
 
@@ -250,7 +268,7 @@ export class PartitionedTrainingPipeline<S> {
   /** Loads the latest version (or publishes a fresh one with `reset`), then starts consuming. */
   async start(): Promise<void> {
     this.state = 'starting';
-    const { store, consumer, admin, events } = this.parts_;
+    const { store, consumer, admin, events } = this.deps;
     if (this.options.reset) await this.publishFresh();
     await this.loadBase(await store.latestVersion(this.options.model));
     this.unsubscribe = await store.subscribe(
@@ -275,10 +293,14 @@ export class PartitionedTrainingPipeline<S> {
       .pipe(
         concatMap((work) =>
           this.exclusive(() => this.processBatch(work.batch)).then(work.done, (error: unknown) => {
+            // A rebalance interrupting a batch is routine with several replicas: the client's
+            // own error goes back to it and it rejoins. Anything else ends the pipeline.
+            if (error instanceof MembershipLost) {
+              work.fail(error.cause);
+              return;
+            }
             work.fail(error);
-            // A rebalance interrupting a batch is routine with several replicas: the client
-            // rejoins and refetches from the resolved offsets. Anything else ends the pipeline.
-            if (!isRebalance(error)) throw error;
+            throw error;
           }),
         ),
       )
@@ -314,10 +336,10 @@ export class PartitionedTrainingPipeline<S> {
       this.timerBusy = true;
       this.exclusive(async () => {
         if (this.stopping) return;
-        const latest = await this.parts_.store.latestVersion(this.options.model);
+        const latest = await this.deps.store.latestVersion(this.options.model);
         if (latest !== this.base.version) this.rebaseWanted = true;
         if (this.rebaseWanted) await this.rebase();
-        if (this.schedule.isDue()) await this.writeStates();
+        if (this.schedule.isDue() || this.writeWanted) await this.writeStates();
         else await this.mixIfDue(false);
       })
         .catch((error: unknown) => this.fail(error))
@@ -339,7 +361,7 @@ export class PartitionedTrainingPipeline<S> {
       this.base = NOT_PUBLISHED;
       return;
     }
-    const blob = await this.parts_.store.getCheckpoint(this.options.model, version);
+    const blob = await this.deps.store.getCheckpoint(this.options.model, version);
     this.base = { version, offsets: { ...blob.meta.offsets }, createdAt: blob.meta.createdAt, checkpoint: blob.data };
   }
 
@@ -349,13 +371,13 @@ export class PartitionedTrainingPipeline<S> {
    * every other from its valid stored state or from the base, and seek each partition there.
    */
   private async onAssign(assigned: readonly TopicPartition[]): Promise<void> {
-    const { store, states, admin, consumer, events } = this.parts_;
+    const { store, states, admin, consumer, events } = this.deps;
     const model = this.options.model;
     this.assigned = assigned;
     const keep = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
-    for (const [key, part] of this.parts) {
+    for (const [key, part] of this.owned) {
       if (keep.has(key)) continue;
-      this.parts.delete(key);
+      this.owned.delete(key);
       this.positions.delete(part.topic, part.partition);
     }
     if (assigned.length === 0) return;
@@ -367,11 +389,15 @@ export class PartitionedTrainingPipeline<S> {
     for (const [i, tp] of assigned.entries()) {
       const key = partitionKey(tp.topic, tp.partition);
       const summary = stored.get(key);
-      const existing = this.parts.get(key);
-      const continues = existing !== undefined && existing.base === this.base.version && (summary?.seq ?? 0) === existing.seq;
+      const existing = this.owned.get(key);
+      // Kept across the rebalance and nobody wrote the partition since: the learner goes on (carried
+      // onto a newer version if one was published meanwhile); otherwise it is loaded from Redis.
+      const untouched = existing !== undefined && (summary?.seq ?? 0) === existing.seq;
+      const continues =
+        untouched && (existing.base === this.base.version || this.carry(existing, summary, this.positions.get(tp.topic, tp.partition)!));
       const part = continues ? existing : await this.load(tp, summary, marks, existing);
       part.fence = fences[i]!;
-      this.parts.set(key, part);
+      this.owned.set(key, part);
       const next = this.positions.get(tp.topic, tp.partition)!;
       const mark = marks.get(key);
       if (mark === undefined) throw new StreamError(`${key}: no watermarks (topic deleted?)`);
@@ -393,7 +419,7 @@ export class PartitionedTrainingPipeline<S> {
   private async watermarks(topics: ReadonlySet<string>): Promise<Map<string, { low: string; high: string }>> {
     const out = new Map<string, { low: string; high: string }>();
     for (const topic of topics) {
-      for (const mark of await this.parts_.admin.watermarks(topic)) out.set(partitionKey(topic, mark.partition), { low: mark.low, high: mark.high });
+      for (const mark of await this.deps.admin.watermarks(topic)) out.set(partitionKey(topic, mark.partition), { low: mark.low, high: mark.high });
     }
     return out;
   }
@@ -409,18 +435,18 @@ export class PartitionedTrainingPipeline<S> {
     reuse: Part<S> | undefined,
   ): Promise<Part<S>> {
     const key = partitionKey(tp.topic, tp.partition);
-    const learner = reuse?.learner ?? this.parts_.createLearner();
-    const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n, namedAt: 0, written: null };
+    const learner = reuse?.learner ?? this.deps.createLearner();
+    const part: Part<S> = reuse ?? { key, topic: tp.topic, partition: tp.partition, learner, base: null, samples: 0, fence: 0, seq: 0, dirty: 0, deadLettered: 0n, namedAt: 0, written: [] };
     // What the DLQ holds is a side effect already done, whichever base the stored state continues.
     if (summary !== undefined && BigInt(summary.deadLettered) > part.deadLettered) part.deadLettered = BigInt(summary.deadLettered);
     let next: bigint;
-    const state = summary !== undefined && summary.base === this.base.version ? await this.parts_.states.readPartition(this.options.model, key) : null;
+    const state = summary !== undefined && summary.base === this.base.version ? await this.deps.states.readPartition(this.options.model, key) : null;
     if (state !== null && state.base === this.base.version) {
       learner.restore(state.checkpoint);
       next = BigInt(state.offset);
       part.samples = state.samples;
       part.seq = state.seq;
-      part.written = { checkpoint: state.checkpoint, offset: next, samples: state.samples };
+      part.written = [{ checkpoint: state.checkpoint, offset: next, samples: state.samples }];
     } else {
       if (this.base.checkpoint === null) learner.reset();
       else learner.restore(this.base.checkpoint);
@@ -430,12 +456,12 @@ export class PartitionedTrainingPipeline<S> {
       } else {
         const mark = marks.get(key) ?? (await this.watermarks(new Set([tp.topic]))).get(key);
         if (mark === undefined) throw new StreamError(`${key}: no watermarks (topic deleted?)`);
-        if (BigInt(mark.low) > 0n) this.parts_.events?.warn?.('partition new to the model starts after deleted records', { partition: key, logStart: mark.low });
+        if (BigInt(mark.low) > 0n) this.deps.events?.warn?.('partition new to the model starts after deleted records', { partition: key, logStart: mark.low });
         next = BigInt(mark.low);
       }
       part.samples = 0;
       part.seq = summary?.seq ?? 0;
-      part.written = { checkpoint: this.base.checkpoint, offset: next, samples: 0 };
+      part.written = [{ checkpoint: this.base.checkpoint, offset: next, samples: 0 }];
     }
     part.base = this.base.version;
     part.dirty = 0;
@@ -444,33 +470,38 @@ export class PartitionedTrainingPipeline<S> {
   }
 
   /**
-   * Continue the newest version: every owned partition learner is reloaded (from its valid state or
-   * the base); a partition whose position moved back is sought there, so the records learned
-   * beyond what the merge included are applied again, on the new base.
+   * Continue the newest version: each owned learner is carried onto it (its records the version
+   * lacks are added, see `carry`) or else reloaded (its valid state or the version) and its
+   * partition sought back, so those records are applied again, on the new base.
    */
   private async rebase(): Promise<void> {
     this.rebaseWanted = false;
     const model = this.options.model;
-    const latest = await this.parts_.store.latestVersion(model);
+    const latest = await this.deps.store.latestVersion(model);
     if (latest === this.base.version) return;
+    if (this.base.version !== null && (latest === null || latest < this.base.version)) {
+      // A rollback, or a Redis failover that lost the newest versions: the surviving history is
+      // consistent and training re-applies from it, but an operator must know.
+      this.deps.events?.warn?.('the latest version went backwards: continuing from it', { model, ours: this.base.version, latest });
+    }
     await this.loadBase(latest);
-    if (this.parts.size === 0) {
-      this.parts_.events?.rebased?.(this.base.version, 0);
+    if (this.owned.size === 0) {
+      this.deps.events?.rebased?.(this.base.version, 0);
       return;
     }
-    const stored = new Map((await this.parts_.states.listPartitions(model)).map((s) => [s.partition, s]));
+    const stored = new Map((await this.deps.states.listPartitions(model)).map((s) => [s.partition, s]));
     const marks = new Map<string, { low: string; high: string }>();
     let replayed = 0;
-    for (const part of this.parts.values()) {
+    for (const part of this.owned.values()) {
       const before = this.positions.get(part.topic, part.partition)!;
       if (!this.carry(part, stored.get(part.key), before)) await this.load(part, stored.get(part.key), marks, part);
       await this.beat();
       const after = this.positions.get(part.topic, part.partition)!;
       if (after === before) continue;
       replayed += Number(before - after);
-      if (!this.stopping) this.parts_.consumer.seek({ topic: part.topic, partition: part.partition, offset: after.toString() });
+      if (!this.stopping) this.deps.consumer.seek({ topic: part.topic, partition: part.partition, offset: after.toString() });
     }
-    this.parts_.events?.rebased?.(this.base.version, replayed);
+    this.deps.events?.rebased?.(this.base.version, replayed);
   }
 
   /**
@@ -481,11 +512,12 @@ export class PartitionedTrainingPipeline<S> {
    * add increments): the caller reloads and re-applies.
    */
   private carry(part: Part<S>, summary: PartitionSummary | undefined, position: bigint): boolean {
-    const { mixer } = this.parts_;
-    const written = part.written;
+    const { mixer } = this.deps;
     const included = this.base.offsets[part.key];
     const checkpoint = this.base.checkpoint;
-    if (written === null || included === undefined || checkpoint === null || BigInt(included) !== written.offset || position < written.offset) return false;
+    if (included === undefined || checkpoint === null) return false;
+    const written = part.written.find((w) => w.offset === BigInt(included));
+    if (written === undefined || position < written.offset) return false;
     // A valid stored state on the new base (after a rollback) is newer information: load it.
     if (summary !== undefined && summary.base === this.base.version) return false;
     if (position === written.offset) {
@@ -496,25 +528,28 @@ export class PartitionedTrainingPipeline<S> {
       if (carried === null) return false;
       part.learner.restore(carried);
       part.samples -= written.samples;
+      // Those records are in no stored state on the new base yet.
+      part.dirty = Math.max(part.dirty, 1);
+      this.writeWanted = true;
     }
     part.base = this.base.version;
-    part.written = { checkpoint, offset: written.offset, samples: 0 };
+    part.written = [{ checkpoint, offset: written.offset, samples: 0 }];
     return true;
   }
 
   private processBatch(batch: BatchContext): Promise<void> {
     const key = partitionKey(batch.topic, batch.partition);
-    const { deadLetters, events } = this.parts_;
-    if (!this.parts.has(key)) return Promise.resolve();
+    const { deadLetters, events } = this.deps;
+    if (!this.owned.has(key)) return Promise.resolve();
     this.heartbeat = () => batch.heartbeat();
-    const live = (): boolean => batch.isRunning() && !batch.isStale() && !this.stopping && this.parts.has(key);
+    const live = (): boolean => batch.isRunning() && !batch.isStale() && !this.stopping && this.owned.has(key);
     let learned = 0;
     let skipped = 0;
     const refused = new Map<string, number>();
     let lastHandled: string | null = null;
 
     const trainStep = (start: number): number => {
-      const part = this.parts.get(key)!;
+      const part = this.owned.get(key)!;
       const end = Math.min(batch.messages.length, start + this.chunkSize, start + this.schedule.remaining());
       const envelopes: Envelope[] = [];
       for (let i = start; i < end; i++) {
@@ -562,8 +597,12 @@ export class PartitionedTrainingPipeline<S> {
                 skipped = 0;
                 refused.clear();
                 if (this.rebaseWanted) await this.rebase();
-                if (this.schedule.isDue()) await this.writeStates();
-                await batch.heartbeat();
+                if (this.schedule.isDue() || this.writeWanted) await this.writeStates();
+                try {
+                  await batch.heartbeat();
+                } catch (error) {
+                  throw new MembershipLost(error);
+                }
                 return next;
               }),
         ),
@@ -585,13 +624,14 @@ export class PartitionedTrainingPipeline<S> {
    * refused because a new version was published triggers a rebase instead.
    */
   private async writeStates(): Promise<void> {
-    const { states, deadLetters, consumer, events } = this.parts_;
+    const { states, deadLetters, consumer, events } = this.deps;
     const model = this.options.model;
     await deadLetters.flush();
+    this.writeWanted = false;
     const started = this.now();
     const written: Part<S>[] = [];
     let stale = false;
-    for (const part of this.parts.values()) {
+    for (const part of this.owned.values()) {
       if (part.dirty === 0) continue;
       const offset = this.positions.get(part.topic, part.partition)!.toString();
       const withNames = this.stopping || this.now() - part.namedAt >= NAMES_EVERY_MS;
@@ -640,11 +680,14 @@ export class PartitionedTrainingPipeline<S> {
         break;
       }
       part.seq = result.seq;
-      part.written = { checkpoint, offset: BigInt(offset), samples: part.samples };
+      part.written.push({ checkpoint, offset: BigInt(offset), samples: part.samples });
+      // The base entry stays: a merge may include none of this round's states.
+      if (part.written.length > WRITTEN_KEPT + 1) part.written.splice(1, part.written.length - WRITTEN_KEPT - 1);
       part.dirty = 0;
       written.push(part);
     }
-    this.schedule.taken();
+    // Refused (a new version): the schedule stays due, so the rebased learners' records are written next.
+    if (!stale) this.schedule.taken();
     if (written.length > 0) {
       events?.statesWritten?.(written.length, (this.now() - started) / 1000);
       const offsets = written.map((p) => ({ topic: p.topic, partition: p.partition, offset: this.positions.get(p.topic, p.partition)!.toString() }));
@@ -661,7 +704,7 @@ export class PartitionedTrainingPipeline<S> {
    * version with the merged offsets. Afterwards this replica rebases on what it published.
    */
   private async mixIfDue(force: boolean, waitForLockMs = 0): Promise<VersionMeta | null> {
-    const { store, states, mixer, events } = this.parts_;
+    const { store, states, mixer, events } = this.deps;
     const model = this.options.model;
     if (!(await this.due(force))) return null;
     const deadline = this.now() + waitForLockMs;
@@ -751,14 +794,14 @@ export class PartitionedTrainingPipeline<S> {
   /** Whether the valid states hold enough (or old enough) unmerged progress to mix. */
   private async due(force: boolean): Promise<boolean> {
     const { every, intervalMs } = this.options.mixing;
-    const latest = await this.parts_.store.latestVersion(this.options.model);
+    const latest = await this.deps.store.latestVersion(this.options.model);
     if (latest !== this.base.version) {
       this.rebaseWanted = true;
       return false;
     }
     let samples = 0;
     let changed = false;
-    for (const s of await this.parts_.states.listPartitions(this.options.model)) {
+    for (const s of await this.deps.states.listPartitions(this.options.model)) {
       if (s.base !== latest) continue;
       samples += s.samples;
       if (this.base.offsets[s.partition] !== s.offset) changed = true;
@@ -771,7 +814,7 @@ export class PartitionedTrainingPipeline<S> {
 
   /** `--reset`: a fresh, empty version becomes the base (offsets empty: every partition from its log start). */
   private async publishFresh(): Promise<void> {
-    const { store, mixer, events } = this.parts_;
+    const { store, mixer, events } = this.deps;
     const model = this.options.model;
     const epoch = await store.acquireEpoch(model);
     const highest = Math.max(0, ...(await store.list(model)).map((m) => m.version), (await store.latestVersion(model)) ?? 0);
@@ -790,28 +833,31 @@ export class PartitionedTrainingPipeline<S> {
   }
 
   /**
-   * Graceful stop (SIGTERM): stop fetching, finish the step in progress, write the partitions'
-   * states and mix them into a final version (when anything changed), disconnect.
+   * Graceful stop (SIGTERM): finish the step in progress (`stopping` ends it and makes later
+   * batches do nothing), write the partitions' states and mix them into a final version (when
+   * anything changed), then stop the consumer and disconnect. The writes and their Kafka commit
+   * happen while this replica is still a group member: kafkajs leaves the group on stop, and a
+   * commit after that is refused.
    */
   async stop(): Promise<void> {
     if (this.stopping) return this.done.catch(() => undefined);
     this.stopping = true;
     this.state = 'stopping';
     if (this.timer !== null) clearInterval(this.timer);
-    const { consumer, admin } = this.parts_;
-    await consumer.stop().catch(() => undefined);
-    this.subscription?.unsubscribe();
-    this.settle.resolve();
+    const { consumer, admin } = this.deps;
     try {
       await this.turn;
       if (this.failure === undefined) {
         await this.exclusive(async () => {
-          if ([...this.parts.values()].some((p) => p.dirty > 0)) await this.writeStates();
+          if ([...this.owned.values()].some((p) => p.dirty > 0)) await this.writeStates();
           // The last replica to stop publishes everything: wait out a lock a crashed merger left.
           await this.mixIfDue(true, this.lockTtlMs + 1_000);
         });
       }
     } finally {
+      await consumer.stop().catch(() => undefined);
+      this.subscription?.unsubscribe();
+      this.settle.resolve();
       this.state = this.failure === undefined ? 'stopped' : 'failed';
       await this.unsubscribe?.().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
@@ -820,8 +866,3 @@ export class PartitionedTrainingPipeline<S> {
   }
 }
 
-/** kafkajs's errors for a rebalance under way (the client rejoins by itself). */
-function isRebalance(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
-}

@@ -226,6 +226,8 @@ describe('PartitionedTrainingPipeline', () => {
     // The group hands partitions 1 and 2 to a new owner, which continues from their stored states.
     const heir = replica(transport, models, states, () => new CountingLearner(), new CountingMixer(), new Set([1, 2]), options);
     await heir.pipeline.start();
+    // Learning continues on every partition.
+    produceIds(broker, 3_000, 3_600);
     await until(() => caughtUp(broker, [survivor, heir]), 'caught up after the crash');
     // Running replicas mix by time until the published version includes every record; a replica
     // that stops while another merges leaves its last unwritten records to the partition's next owner.
@@ -234,7 +236,7 @@ describe('PartitionedTrainingPipeline', () => {
     await survivor.pipeline.stop();
 
     const snapshot = CountingLearner.decodeSnapshot((await models.getLatest(MODEL, 'checkpoint'))!.data);
-    assert.equal(snapshot.counts.length, 3_000);
+    assert.equal(snapshot.counts.length, 3_600);
     assert.deepEqual(snapshot.counts.filter(([, n]) => n !== 1), []);
     const stored = (await states.listPartitions(MODEL)).find((s) => s.partition === `${TOPIC}/1`);
     assert.ok(stored !== undefined && stored.owner === heir.pipeline.replica, 'the heir owns partition 1 now');
