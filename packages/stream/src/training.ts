@@ -424,14 +424,15 @@ export class TrainingPipeline<S> {
     this.state = 'stopping';
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     const { consumer, admin } = this.parts;
-    // The consumer's stop waits for the batch in progress, which sees isRunning() turn false.
-    await consumer.stop().catch(() => undefined);
-    this.subscription?.unsubscribe();
-    this.settle.resolve();
     try {
-      await this.turn;
-      if (this.schedule.sinceLast > 0 && this.failure === undefined) await this.snapshot();
+      // The batch in progress sees `stopping` and ends after its current step, resolving nothing
+      // further. The final snapshot and its Kafka commit come before the consumer stops: stopping
+      // leaves the group, and a commit after that is refused.
+      await this.exclusive(() => (this.schedule.sinceLast > 0 && this.failure === undefined ? this.snapshot() : Promise.resolve(null)));
     } finally {
+      await consumer.stop().catch(() => undefined);
+      this.subscription?.unsubscribe();
+      this.settle.resolve();
       this.state = this.failure === undefined ? 'stopped' : 'failed';
       await consumer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
