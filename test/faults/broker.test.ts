@@ -15,6 +15,7 @@ import {
   kafkaClient,
   labelledSample,
   megabytes,
+  metric,
   modelStore,
   prng,
   readTopic,
@@ -142,8 +143,11 @@ describe('fault 8: broker restart under load', { skip: libs === null ? 'no cache
     await producer.close();
 
     // Lag back to 0: the trainer's snapshot and the scorer group's commits reach the ends of the logs.
-    const trainerLagZero = await caughtUp(admin, store, samples, model, service, 120_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\ntrainer:\n${service.lines.slice(-40).join('\n')}`);
+    const trainerLagZero = await caughtUp(admin, store, samples, model, service, 120_000).catch(async (error: unknown) => {
+      // What the trainer itself reports, for a stall that logs nothing.
+      const url = await service.url();
+      const figures = await Promise.all(['streamlr_trainer_samples_total', 'streamlr_trainer_paused', 'streamlr_trainer_rebalances_total'].map(async (m) => `${m}=${await metric(url, m).catch(() => '?')}`));
+      throw new Error(`${String(error)}\nmarks ${JSON.stringify(await highWatermarks(admin, samples))}; ${figures.join(' ')}\ntrainer:\n${service.lines.filter((l) => !l.includes('"namespace":"Connection"')).slice(-40).join('\n')}`);
     });
     const ends = await highWatermarks(admin, events);
     await until('the scorer committed up to the end of the events', async () => {
