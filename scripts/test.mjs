@@ -6,6 +6,7 @@
 //   node scripts/test.mjs                all phases
 //   node scripts/test.mjs --unit         build + workspace tests, no infrastructure
 //   node scripts/test.mjs --integration  build + infrastructure + root tests only
+//   node scripts/test.mjs --faults       build + infrastructure + the fault suite (test/faults) only
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,12 @@ function integrationTestFiles() {
   return findTests(out).filter((js) => existsSync(join(REPO_ROOT, 'test', relative(out, js).replace(/\.js$/, '.ts'))));
 }
 
+/** The fault suite: test/faults/*.test.ts, part of the root tests. */
+function faultTestFiles() {
+  const faults = join(REPO_ROOT, 'test', 'dist', 'faults');
+  return integrationTestFiles().filter((js) => js.startsWith(`${faults}/`));
+}
+
 /** `tsc -b` over the whole repository (incremental: quick when nothing changed). */
 async function build() {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -124,10 +131,11 @@ async function runPhase(name, files, { concurrency, timeoutMs }, env = process.e
 }
 
 async function main(argv) {
-  const only = argv.find((a) => a === '--unit' || a === '--integration');
-  const unknown = argv.filter((a) => a !== '--unit' && a !== '--integration');
+  const modes = ['--unit', '--integration', '--faults'];
+  const only = argv.find((a) => modes.includes(a));
+  const unknown = argv.filter((a) => !modes.includes(a));
   if (unknown.length > 0) {
-    say(`usage: node scripts/test.mjs [--unit | --integration] (unknown: ${unknown.join(' ')})`);
+    say(`usage: node scripts/test.mjs [--unit | --integration | --faults] (unknown: ${unknown.join(' ')})`);
     return 2;
   }
   if (only === '--unit') {
@@ -159,9 +167,12 @@ async function main(argv) {
       PROMETHEUS_URL: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
     };
     let ok = infraOk;
-    if (only !== '--integration' && !interrupted) ok = (await runPhase('unit tests (workspaces)', unitTestFiles(), UNIT, env)) && ok;
+    if (only === undefined && !interrupted) ok = (await runPhase('unit tests (workspaces)', unitTestFiles(), UNIT, env)) && ok;
     if (infraOk && !interrupted) {
-      ok = (await runPhase('integration and end-to-end tests (test/)', integrationTestFiles(), INTEGRATION, env)) && ok;
+      ok =
+        only === '--faults'
+          ? (await runPhase('fault suite (test/faults)', faultTestFiles(), INTEGRATION, env)) && ok
+          : (await runPhase('integration and end-to-end tests (test/)', integrationTestFiles(), INTEGRATION, env)) && ok;
     }
     return finish(ok);
   } finally {

@@ -49,10 +49,10 @@ export class OwnKafka {
     const properties = readFileSync(join(TEMPLATE, 'server.properties'), 'utf8')
       .replaceAll('127.0.0.1:9092', `127.0.0.1:${this.port}`)
       .replaceAll('127.0.0.1:9093', `127.0.0.1:${this.controllerPort}`)
-      .replace('@LOG_DIRS@', join(this.dir, 'data'));
+      .replaceAll('@LOG_DIRS@', join(this.dir, 'data'));
     // One partition for the offsets topic: created in well under a second on first use.
     writeFileSync(join(this.dir, 'server.properties'), `${properties}\noffsets.topic.num.partitions=1\n`);
-    writeFileSync(join(this.dir, 'log4j.properties'), readFileSync(join(TEMPLATE, 'log4j.properties'), 'utf8').replace('@LOG_FILE@', join(this.dir, 'kafka.log')));
+    writeFileSync(join(this.dir, 'log4j.properties'), readFileSync(join(TEMPLATE, 'log4j.properties'), 'utf8').replaceAll('@LOG_FILE@', join(this.dir, 'kafka.log')));
     const id = randomBytes(16).toString('base64url').replace(/^-/, 'A');
     const format = spawnSync('java', [`-Dlog4j.configuration=file:${join(this.dir, 'log4j.properties')}`, '-cp', join(this.libs, '*'), 'kafka.tools.StorageTool', 'format', '-t', id, '-c', join(this.dir, 'server.properties')], {
       encoding: 'utf8',

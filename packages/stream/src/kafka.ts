@@ -1,9 +1,12 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
   type Consumer,
   type KafkaConfig,
+  type ISocketFactory,
   type LogEntry,
   type SASLOptions,
 } from 'kafkajs';
@@ -62,10 +65,27 @@ function levelName(level: KafkaLogLevel): 'debug' | 'info' | 'warn' | 'error' {
   }
 }
 
+/**
+ * kafkajs's default socket factory (plain or TLS, keep-alive 60 s), remembering each socket until
+ * it closes, so whoever owns the client can destroy what kafkajs itself forgot to close.
+ */
+function trackingSocketFactory(open: Set<Socket>): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tlsConnect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ...ssl }, onConnect)
+      : netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    return socket;
+  };
+}
+
 /** The kafkajs implementation of the transport. */
 export class KafkaTransport implements Transport {
   readonly name = 'kafka';
   readonly kafka: Kafka;
+  private readonly config: KafkaConfig;
 
   constructor(options: KafkaTransportOptions = DEFAULT_KAFKA_TRANSPORT_OPTIONS) {
     if (options.brokers.length === 0) throw new TypeError('brokers: at least one broker is required');
@@ -83,11 +103,14 @@ export class KafkaTransport implements Transport {
       retry: { initialRetryTime: 300, retries: options.retries ?? 8 },
     };
     if (options.sasl !== undefined) config.sasl = { ...options.sasl } as SASLOptions;
+    this.config = config;
     this.kafka = new Kafka(config);
   }
 
   consumer(options: ConsumerOptions): StreamConsumer {
-    return new KafkaStreamConsumer(this.kafka, options);
+    // A client of its own, whose sockets the consumer can account for (see its `disconnect`).
+    const sockets = new Set<Socket>();
+    return new KafkaStreamConsumer(new Kafka({ ...this.config, socketFactory: trackingSocketFactory(sockets) }), options, sockets);
   }
 
   producer(): StreamProducer {
@@ -147,7 +170,11 @@ class KafkaStreamConsumer implements StreamConsumer {
   /** Batches wait on this while an assignment is being handled (see `run`). */
   private assignment: Promise<void> = Promise.resolve();
 
-  constructor(kafka: Kafka, private readonly options: ConsumerOptions) {
+  constructor(
+    kafka: Kafka,
+    private readonly options: ConsumerOptions,
+    private readonly sockets: Set<Socket>,
+  ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -219,8 +246,20 @@ class KafkaStreamConsumer implements StreamConsumer {
     return this.consumer.stop();
   }
 
-  disconnect(): Promise<void> {
-    return this.consumer.disconnect();
+  /**
+   * kafkajs forgets a broker it dropped after a closed connection (BrokerPool.removeBroker) while
+   * the group still uses it as coordinator; leaving the group at stop then opens a socket that
+   * its disconnect never closes, and the process could not exit after a broker restart (found by
+   * the fault suite, fault 8). Whatever is still open once kafkajs is done is destroyed here, with
+   * an error, so kafkajs's own error path also clears that connection's request timers.
+   */
+  async disconnect(): Promise<void> {
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      for (const socket of this.sockets) socket.destroy(new Error('left open by the kafkajs client after disconnect; closed'));
+      this.sockets.clear();
+    }
   }
 
   onCrash(listener: (error: Error) => void): void {
