@@ -2,8 +2,9 @@
 
     python bench/peers/sklearn_runner.py --data FILE --label COL --train N [--batch-reference]
 
-Features, matched to streamlr's: categorical cells → `FeatureHasher(n_features=2**20,
-input_type="string", alternate_sign=False)` on `name=value` tokens (2^20 hashed slots, value 1);
+Features, matched to streamlr's: categorical values → `FeatureHasher(n_features=2**20,
+input_type="dict", alternate_sign=False)`, which hashes a string value as the feature `name=value`
+with value 1 (2^20 hashed slots, as streamlr);
 numeric columns → a `StandardScaler` updated online with `partial_fit` on each chunk before it is
 transformed (online standardisation; a missing value becomes the running mean, i.e. 0 after
 scaling); the two blocks side by side in one sparse matrix.
@@ -37,12 +38,16 @@ def main() -> None:
 
     columns = Columns(args.data, args.label)
     numeric, categorical = columns.numeric_names, columns.categorical_names
-    hasher = FeatureHasher(n_features=2**20, input_type="string", alternate_sign=False)
+    hasher = FeatureHasher(n_features=2**20, input_type="dict", alternate_sign=False)
     scaler = StandardScaler()
 
     def blocks(rows):
-        tokens = [[f"{c}={x[c]}" for c in categorical if c in x] for _, x in rows]
-        hashed = hasher.transform(tokens) if categorical else None
+        if not categorical:
+            hashed = None
+        elif not numeric:
+            hashed = hasher.transform(x for _, x in rows)
+        else:
+            hashed = hasher.transform({c: x[c] for c in categorical if c in x} for _, x in rows)
         dense = np.array([[x.get(c, np.nan) for c in numeric] for _, x in rows], dtype=np.float64) if numeric else None
         return hashed, dense
 
@@ -99,7 +104,7 @@ def main() -> None:
             "progressive_logloss": loss_sum / seen,
             "heldout_logloss": loss,
             "heldout_auc": auc,
-            "settings": f"FeatureHasher 2^20 + online StandardScaler; SGDClassifier(loss='log_loss', shuffle=False), defaults otherwise (l2, alpha 1e-4, 'optimal' rate), partial_fit per {args.chunk}-row chunk",
+            "settings": f"FeatureHasher 2^20 (name=value) + online StandardScaler on numeric columns; SGDClassifier(loss='log_loss', shuffle=False), defaults otherwise (l2, alpha 1e-4, 'optimal' rate), partial_fit per {args.chunk}-row chunk",
         }
     )
 
