@@ -8,6 +8,7 @@
  * Versions are handled as the decimal strings the client sent (never `tostring` of a Lua number,
  * whose "%.14g" format would mangle versions above 10^14).
  */
+import type { LuaScript } from './redis-connections.js';
 
 /**
  * KEYS: 1 epoch, 2 latest, 3 versions (zset), 4 checkpoint blob, 5 serving blob, 6 meta hash
@@ -17,7 +18,10 @@
  * Returns {'OK', previousLatest|'', {trimmed...}} | {'STALE_EPOCH', currentEpoch}
  *       | {'NOT_FORWARD', highestVersion} | {'DUPLICATE', latest|''}
  */
-export const PUBLISH_LUA = `
+export const PUBLISH_SCRIPT: LuaScript = {
+  name: 'streamlrPublish',
+  numberOfKeys: 6,
+  lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
 if tonumber(ARGV[1]) ~= tonumber(current) then
   return {'STALE_EPOCH', current}
@@ -61,14 +65,18 @@ if excess > 0 then
 end
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return {'OK', latest, trimmed}
-`;
+`,
+};
 
 /**
  * KEYS: 1 epoch, 2 latest, 3 versions (zset), 4 meta hash of the target version
  * ARGV: 1 version, 2 expected epoch or '' (unconditional), 3 channel
  * Returns {'OK', previousLatest|'', newEpoch} | {'STALE_EPOCH', currentEpoch} | {'NOT_FOUND', currentEpoch}
  */
-export const ROLLBACK_LUA = `
+export const ROLLBACK_SCRIPT: LuaScript = {
+  name: 'streamlrRollback',
+  numberOfKeys: 4,
+  lua: `
 local current = redis.call('GET', KEYS[1]) or '0'
 if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= tonumber(current) then
   return {'STALE_EPOCH', current}
@@ -83,18 +91,23 @@ redis.call('SET', KEYS[2], ARGV[1])
 local epoch = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', ARGV[3], '{"event":"rollback","version":' .. ARGV[1] .. ',"epoch":' .. epoch .. '}')
 return {'OK', previous, epoch}
-`;
+`,
+};
 
 /**
  * KEYS: 1 epoch, 2 latest, 3 versions (zset)
  * ARGV: 1 versionPrefix
  * Returns the number of keys deleted.
  */
-export const DELETE_LUA = `
+export const DELETE_SCRIPT: LuaScript = {
+  name: 'streamlrDelete',
+  numberOfKeys: 3,
+  lua: `
 local members = redis.call('ZRANGE', KEYS[3], 0, -1)
 local deleted = 0
 for _, member in ipairs(members) do
   deleted = deleted + redis.call('DEL', ARGV[1] .. member .. ':ckpt', ARGV[1] .. member .. ':serving', ARGV[1] .. member .. ':meta')
 end
 return deleted + redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-`;
+`,
+};

@@ -5,10 +5,10 @@ import {
   VersionNotForwardError,
   VersionNotFoundError,
 } from './errors.js';
-import { parseNotification, notificationPayload } from './notification.js';
+import { notificationListener, notificationPayload } from './notification.js';
 import { DEFAULT_MODEL_STORE_OPTIONS, validateKeep, type ModelStoreOptions } from './options.js';
-import { blobInfo, decodeMetaRecord, encodeMetaRecord, verifyBlob } from './record.js';
-import { validateModelName, validatePositiveInteger, validatePublishRequest } from './validate.js';
+import { decodeMetaRecord, publishRecord, verifiedBlob } from './record.js';
+import { validateModelName, validatePositiveInteger } from './validate.js';
 import type {
   BlobPart,
   ModelStore,
@@ -66,21 +66,11 @@ export class MemoryModelStore implements ModelStore {
 
   async publish(request: PublishRequest): Promise<PublishResult> {
     this.#open('publish');
-    const meta = validatePublishRequest(request);
-    const blobs = { checkpoint: blobInfo(request.checkpoint), serving: blobInfo(request.serving) };
-    const record = encodeMetaRecord(meta, blobs);
+    const { meta, record, result: resultOf } = publishRecord(request);
     const state = this.#state('publish', meta.model);
     const { model, version, epoch } = meta;
     if (epoch !== state.epoch) throw new StaleEpochError(model, epoch, state.epoch);
-    const result: PublishResult = {
-      model,
-      version,
-      epoch,
-      previous: state.latest,
-      trimmed: [],
-      duplicate: false,
-      meta: decodeMetaRecord(model, version, record),
-    };
+    const result = resultOf(state.latest, []);
     const existing = state.versions.get(version)?.record;
     if (
       existing !== undefined &&
@@ -163,15 +153,7 @@ export class MemoryModelStore implements ModelStore {
   ): Promise<Unsubscribe> {
     this.#open('subscribe');
     validateModelName(model);
-    const listener = (message: string): void => {
-      const notification = parseNotification(model, message);
-      if (notification === null) return;
-      try {
-        onVersion(notification);
-      } catch (error) {
-        options.onError?.(error);
-      }
-    };
+    const listener = notificationListener(model, onVersion, options);
     this.#events.on(model, listener);
     return async () => {
       this.#events.off(model, listener);
@@ -210,10 +192,7 @@ export class MemoryModelStore implements ModelStore {
     validatePositiveInteger(version, 'version');
     const stored = this.#peek(operation, model)?.versions.get(version);
     if (stored === undefined) throw new VersionNotFoundError(model, version);
-    const meta = decodeMetaRecord(model, version, stored.record);
-    const data = Buffer.from(stored[part]);
-    verifyBlob(meta, part, data);
-    return { model, version, part, data, meta };
+    return verifiedBlob(model, version, part, stored.record, Buffer.from(stored[part]));
   }
 
   #notify(model: string, payload: string): void {

@@ -1,7 +1,7 @@
 import { CorruptPartitionStateError } from './partition-errors.js';
 import { PARTITION_FIELDS, SUMMARY_FIELDS } from './partition-keys.js';
 import type { PartitionSummary, PartitionWriteRequest, StoredPartitionState } from './partition-types.js';
-import { sha256Hex } from './record.js';
+import { blobMismatch } from './record.js';
 
 /** The summary fields of a write (field → value), identical in Redis and in memory. */
 export function encodePartitionFields(request: PartitionWriteRequest, sha256: string): Record<(typeof SUMMARY_FIELDS)[number], string> {
@@ -63,9 +63,7 @@ export function decodePartitionSummary(model: string, partition: string, values:
 export function verifiedPartitionState(summary: PartitionSummary, checkpoint: Buffer | null): StoredPartitionState {
   const { model, partition } = summary;
   if (checkpoint === null) throw new CorruptPartitionStateError(model, partition, `field ${PARTITION_FIELDS.checkpoint} missing`);
-  if (checkpoint.byteLength !== summary.bytes) {
-    throw new CorruptPartitionStateError(model, partition, `checkpoint has ${checkpoint.byteLength} bytes, recorded ${summary.bytes}`);
-  }
-  if (sha256Hex(checkpoint) !== summary.sha256) throw new CorruptPartitionStateError(model, partition, 'checkpoint SHA-256 mismatch');
+  const mismatch = blobMismatch(checkpoint, { bytes: summary.bytes, sha256: summary.sha256 });
+  if (mismatch !== null) throw new CorruptPartitionStateError(model, partition, `checkpoint ${mismatch}`);
   return { ...summary, checkpoint };
 }

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { CorruptBlobError } from './errors.js';
 import { META_FIELDS } from './keys.js';
-import type { BlobInfo, BlobPart, StoredVersionMeta, VersionMeta, VersionMetrics } from './types.js';
+import type {
+  BlobInfo,
+  BlobPart,
+  PublishRequest,
+  PublishResult,
+  StoredBlob,
+  StoredVersionMeta,
+  VersionMeta,
+  VersionMetrics,
+} from './types.js';
+import { validatePublishRequest } from './validate.js';
 
 /** Lowercase hex SHA-256 (FIPS 180-4) of a blob: the store's own integrity check of what it stored. */
 export function sha256Hex(data: Uint8Array): string {
@@ -65,14 +75,58 @@ export function decodeMetaRecord(model: string, version: number, record: Record<
   };
 }
 
-/** Throws CorruptBlobError when a loaded blob's size or SHA-256 differ from what publish recorded. */
-export function verifyBlob(meta: StoredVersionMeta, part: BlobPart, data: Uint8Array): void {
-  const expected = meta.blobs[part];
-  if (data.byteLength !== expected.bytes) {
-    throw new CorruptBlobError(meta.model, meta.version, part, `size ${data.byteLength} bytes, expected ${expected.bytes}`);
-  }
+/** Why `data` is not the blob `expected` describes (its size, then its SHA-256), or null when it is. */
+export function blobMismatch(data: Uint8Array, expected: BlobInfo): string | null {
+  if (data.byteLength !== expected.bytes) return `size ${data.byteLength} bytes, expected ${expected.bytes}`;
   const actual = sha256Hex(data);
-  if (actual !== expected.sha256) {
-    throw new CorruptBlobError(meta.model, meta.version, part, `sha256 ${actual}, expected ${expected.sha256}`);
-  }
+  return actual === expected.sha256 ? null : `sha256 ${actual}, expected ${expected.sha256}`;
+}
+
+/**
+ * A loaded version part as both stores return it: the meta decoded from its record and the blob
+ * checked against it. Throws CorruptBlobError when the meta is malformed, the blob is missing, or
+ * its size or SHA-256 differ from what publish recorded.
+ */
+export function verifiedBlob(
+  model: string,
+  version: number,
+  part: BlobPart,
+  record: Record<string, string>,
+  data: Buffer | null,
+): StoredBlob {
+  const meta = decodeMetaRecord(model, version, record);
+  if (data === null) throw new CorruptBlobError(model, version, part, 'blob missing');
+  const mismatch = blobMismatch(data, meta.blobs[part]);
+  if (mismatch !== null) throw new CorruptBlobError(model, version, part, mismatch);
+  return { model, version, part, data, meta };
+}
+
+/** A validated publish request with the meta hash record both stores write for it. */
+export interface PublishRecord {
+  meta: VersionMeta;
+  blobs: Record<BlobPart, BlobInfo>;
+  record: Record<string, string>;
+  /** The result of a publish that replaced `previous` as latest and trimmed `trimmed`. */
+  result(previous: number | null, trimmed: number[]): PublishResult;
+}
+
+export function publishRecord(request: PublishRequest): PublishRecord {
+  const meta = validatePublishRequest(request);
+  const blobs = { checkpoint: blobInfo(request.checkpoint), serving: blobInfo(request.serving) };
+  const record = encodeMetaRecord(meta, blobs);
+  const { model, version, epoch } = meta;
+  return {
+    meta,
+    blobs,
+    record,
+    result: (previous, trimmed) => ({
+      model,
+      version,
+      epoch,
+      previous,
+      trimmed,
+      duplicate: false,
+      meta: decodeMetaRecord(model, version, record),
+    }),
+  };
 }

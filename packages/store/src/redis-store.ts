@@ -1,26 +1,19 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   CorruptBlobError,
-  messageOf,
   StaleEpochError,
-  StoreClosedError,
   StoreError,
-  StorePermissionError,
   StoreUnavailableError,
   VersionNotForwardError,
   VersionNotFoundError,
 } from './errors.js';
 import { modelKeys, type ModelKeys } from './keys.js';
-import { DELETE_LUA, PUBLISH_LUA, ROLLBACK_LUA } from './lua.js';
-import { notificationPayload, parseNotification } from './notification.js';
-import { blobInfo, decodeMetaRecord, encodeMetaRecord, verifyBlob } from './record.js';
-import {
-  parseRedisUrl,
-  resolveRedisOptions,
-  type ConnectionRole,
-  type RedisModelStoreOptions,
-} from './redis-options.js';
-import { validateModelName, validatePositiveInteger, validatePublishRequest } from './validate.js';
+import { DELETE_SCRIPT, PUBLISH_SCRIPT, ROLLBACK_SCRIPT } from './lua.js';
+import { notificationListener, notificationPayload } from './notification.js';
+import { decodeMetaRecord, publishRecord, verifiedBlob } from './record.js';
+import { asBuffer, RedisConnections } from './redis-connections.js';
+import { resolveRedisOptions, type RedisModelStoreOptions } from './redis-options.js';
+import { validateModelName, validatePositiveInteger } from './validate.js';
 import type {
   BlobPart,
   ModelStore,
@@ -34,17 +27,6 @@ import type {
   VersionNotification,
 } from './types.js';
 
-/** The Lua commands defined on the writer connection (ioredis defineCommand). */
-interface ScriptCommands {
-  streamlrPublish(...args: (string | Buffer | number)[]): Promise<unknown>;
-  streamlrRollback(...args: (string | number)[]): Promise<unknown>;
-  streamlrDelete(...args: (string | number)[]): Promise<unknown>;
-}
-
-/** Redis errors that mean "try again later" rather than "this cannot work". */
-const RETRIABLE_REPLY = /^(READONLY|LOADING|BUSY|OOM|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|MOVED|ASK)\b/;
-const PERMISSION_REPLY = /^(NOPERM|NOAUTH|WRONGPASS)\b/;
-
 /** Reading `latest` then the blob races a rollback-and-publish; this many tries settle it. */
 const GET_LATEST_ATTEMPTS = 3;
 
@@ -54,65 +36,46 @@ interface Channel {
 }
 
 /**
- * ModelStore on Redis via ioredis. Three lazily opened connections:
- * - writer: no offline queue, bounded retries, command timeout — a snapshot write either succeeds or
- *   fails at once with StoreUnavailableError (retriable), so the trainer pauses instead of piling up
- *   unpublished state (DESIGN section 6);
- * - reader: may queue commands for `readMaxRetries` reconnections (scorers ride out a short blip);
- * - subscriber: dedicated pub/sub connection, opened on the first subscribe.
+ * ModelStore on Redis via ioredis: the writer and reader connections of RedisConnections (a write
+ * either succeeds or fails at once; reads ride out a short blip), plus a dedicated pub/sub
+ * connection opened on the first subscribe.
  */
 export class RedisModelStore implements ModelStore {
   readonly options: Readonly<RedisModelStoreOptions>;
-  readonly #writer: Redis;
-  readonly #reader: Redis;
+  readonly #redis: RedisConnections;
   #subscriber: Redis | undefined;
-  #writerConnecting: Promise<void> | undefined;
   readonly #channels = new Map<string, Channel>();
-  #closed = false;
 
   constructor(options: Partial<RedisModelStoreOptions> = {}) {
     this.options = Object.freeze(resolveRedisOptions(options));
-    this.#writer = this.#connection('writer', {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: this.options.writeMaxRetries,
-    });
-    this.#writer.defineCommand('streamlrPublish', { numberOfKeys: 6, lua: PUBLISH_LUA });
-    this.#writer.defineCommand('streamlrRollback', { numberOfKeys: 4, lua: ROLLBACK_LUA });
-    this.#writer.defineCommand('streamlrDelete', { numberOfKeys: 3, lua: DELETE_LUA });
-    this.#reader = this.#connection('reader', {
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: this.options.readMaxRetries,
-    });
+    this.#redis = new RedisConnections(this.options, { writer: 'writer', reader: 'reader' }, [
+      PUBLISH_SCRIPT,
+      ROLLBACK_SCRIPT,
+      DELETE_SCRIPT,
+    ]);
   }
 
   async acquireEpoch(model: string): Promise<number> {
     const keys = this.#keys('acquireEpoch', model);
-    const writer = await this.#writerReady('acquireEpoch');
-    return this.#run('acquireEpoch', () => writer.incr(keys.epoch));
+    return this.#redis.write('acquireEpoch', (writer) => writer.incr(keys.epoch));
   }
 
   async currentEpoch(model: string): Promise<number> {
     const keys = this.#keys('currentEpoch', model);
-    const value = await this.#run('currentEpoch', () => this.#reader.get(keys.epoch));
+    const value = await this.#redis.read('currentEpoch', (reader) => reader.get(keys.epoch));
     return value === null ? 0 : Number(value);
   }
 
   async publish(request: PublishRequest): Promise<PublishResult> {
-    this.#open('publish');
-    const meta = validatePublishRequest(request);
+    this.#redis.open('publish');
+    const { meta, blobs, record, result: resultOf } = publishRecord(request);
     const { model, version, epoch } = meta;
     const keys = this.#keys('publish', model);
-    const blobs = { checkpoint: blobInfo(request.checkpoint), serving: blobInfo(request.serving) };
-    const record = encodeMetaRecord(meta, blobs);
-    const writer = await this.#writerReady('publish');
-    const reply = await this.#run('publish', () =>
-      (writer as unknown as ScriptCommands).streamlrPublish(
-        keys.epoch,
-        keys.latest,
-        keys.versions,
-        keys.checkpoint(version),
-        keys.serving(version),
-        keys.meta(version),
+    const reply = await this.#redis.script(
+      'publish',
+      PUBLISH_SCRIPT,
+      [keys.epoch, keys.latest, keys.versions, keys.checkpoint(version), keys.serving(version), keys.meta(version)],
+      [
         String(epoch),
         String(version),
         String(this.options.keep),
@@ -124,18 +87,10 @@ export class RedisModelStore implements ModelStore {
         blobs.checkpoint.sha256,
         blobs.serving.sha256,
         ...Object.entries(record).flat(),
-      ),
+      ],
     );
     const [status, arg, trimmed] = reply as [string, string, string[] | undefined];
-    const result: PublishResult = {
-      model,
-      version,
-      epoch,
-      previous: arg === '' ? null : Number(arg),
-      trimmed: (trimmed ?? []).map(Number),
-      duplicate: false,
-      meta: decodeMetaRecord(model, version, record),
-    };
+    const result = resultOf(arg === '' ? null : Number(arg), (trimmed ?? []).map(Number));
     switch (status) {
       case 'OK':
         return result;
@@ -152,14 +107,14 @@ export class RedisModelStore implements ModelStore {
 
   async latestVersion(model: string): Promise<number | null> {
     const keys = this.#keys('latestVersion', model);
-    const value = await this.#run('latestVersion', () => this.#reader.get(keys.latest));
+    const value = await this.#redis.read('latestVersion', (reader) => reader.get(keys.latest));
     return value === null ? null : Number(value);
   }
 
   async getMeta(model: string, version: number): Promise<StoredVersionMeta | null> {
     const keys = this.#keys('getMeta', model);
     validatePositiveInteger(version, 'version');
-    const record = await this.#run('getMeta', () => this.#reader.hgetall(keys.meta(version)));
+    const record = await this.#redis.read('getMeta', (reader) => reader.hgetall(keys.meta(version)));
     return Object.keys(record).length === 0 ? null : decodeMetaRecord(model, version, record);
   }
 
@@ -186,17 +141,17 @@ export class RedisModelStore implements ModelStore {
 
   async list(model: string): Promise<StoredVersionMeta[]> {
     const keys = this.#keys('list', model);
-    const versions = await this.#run('list', () => this.#reader.zrange(keys.versions, 0, -1, 'REV'));
+    const versions = await this.#redis.read('list', (reader) => reader.zrange(keys.versions, 0, -1, 'REV'));
     if (versions.length === 0) return [];
-    const replies = await this.#run('list', () => {
-      const pipeline = this.#reader.pipeline();
+    const replies = await this.#redis.read('list', (reader) => {
+      const pipeline = reader.pipeline();
       for (const version of versions) pipeline.hgetall(keys.meta(Number(version)));
       return pipeline.exec();
     });
     const metas: StoredVersionMeta[] = [];
     versions.forEach((text, i) => {
       const [error, record] = replies?.[i] ?? [new Error('no reply'), null];
-      if (error) throw this.#mapError('list', error);
+      if (error) throw this.#redis.mapError('list', error);
       // A version trimmed between the two reads is simply no longer listed.
       if (record !== null && Object.keys(record as object).length > 0) {
         metas.push(decodeMetaRecord(model, Number(text), record as Record<string, string>));
@@ -209,17 +164,11 @@ export class RedisModelStore implements ModelStore {
     const keys = this.#keys('rollback', model);
     validatePositiveInteger(version, 'version');
     if (epoch !== undefined) validatePositiveInteger(epoch, 'epoch');
-    const writer = await this.#writerReady('rollback');
-    const reply = await this.#run('rollback', () =>
-      (writer as unknown as ScriptCommands).streamlrRollback(
-        keys.epoch,
-        keys.latest,
-        keys.versions,
-        keys.meta(version),
-        String(version),
-        epoch === undefined ? '' : String(epoch),
-        keys.channel,
-      ),
+    const reply = await this.#redis.script(
+      'rollback',
+      ROLLBACK_SCRIPT,
+      [keys.epoch, keys.latest, keys.versions, keys.meta(version)],
+      [String(version), epoch === undefined ? '' : String(epoch), keys.channel],
     );
     const [status, arg, newEpoch] = reply as [string, string, number | undefined];
     switch (status) {
@@ -241,18 +190,10 @@ export class RedisModelStore implements ModelStore {
   ): Promise<Unsubscribe> {
     const { channel } = this.#keys('subscribe', model);
     const subscriber = this.#subscriberConnection();
-    const handler = (message: string): void => {
-      const notification = parseNotification(model, message);
-      if (notification === null) return;
-      try {
-        onVersion(notification);
-      } catch (error) {
-        options.onError?.(error);
-      }
-    };
+    const handler = notificationListener(model, onVersion, options);
     let entry = this.#channels.get(channel);
     if (entry === undefined) {
-      const subscribed = this.#run('subscribe', () => subscriber.subscribe(channel)).then(() => undefined);
+      const subscribed = this.#redis.run('subscribe', () => subscriber.subscribe(channel)).then(() => undefined);
       entry = { handlers: new Set(), subscribed };
       this.#channels.set(channel, entry);
       subscribed.catch(() => {
@@ -271,51 +212,28 @@ export class RedisModelStore implements ModelStore {
       current.handlers.delete(handler);
       if (current.handlers.size > 0 || this.#channels.get(channel) !== current) return;
       this.#channels.delete(channel);
-      if (!this.#closed) await this.#run('unsubscribe', () => subscriber.unsubscribe(channel));
+      if (!this.#redis.closed) await this.#redis.run('unsubscribe', () => subscriber.unsubscribe(channel));
     };
   }
 
   async deleteModel(model: string): Promise<void> {
     const keys = this.#keys('deleteModel', model);
-    const writer = await this.#writerReady('deleteModel');
-    await this.#run('deleteModel', () =>
-      (writer as unknown as ScriptCommands).streamlrDelete(keys.epoch, keys.latest, keys.versions, keys.versionPrefix),
-    );
+    await this.#redis.script('deleteModel', DELETE_SCRIPT, [keys.epoch, keys.latest, keys.versions], [keys.versionPrefix]);
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#channels.clear();
-    const connections = [this.#writer, this.#reader, this.#subscriber].filter((c): c is Redis => c !== undefined);
-    await Promise.all(connections.map(quietly));
+    await this.#redis.close();
   }
 
   // ---- internals ----
-
-  #connection(role: ConnectionRole, overrides: RedisOptions): Redis {
-    const endpoint = parseRedisUrl(this.options);
-    const connection = new Redis({
-      ...endpoint,
-      connectionName: `${this.options.clientName}:${role}`,
-      connectTimeout: this.options.connectTimeoutMs,
-      commandTimeout: this.options.commandTimeoutMs,
-      lazyConnect: true,
-      // The connection name identifies us in CLIENT LIST; CLIENT SETINFO (Redis >= 7.2) would need
-      // one more ACL rule and only fill ACL LOG with denials where it is not granted.
-      disableClientInfo: true,
-      ...overrides,
-    });
-    connection.on('error', (error: Error) => this.options.onConnectionError?.(error, role));
-    return connection;
-  }
 
   #subscriberConnection(): Redis {
     if (this.#subscriber !== undefined) return this.#subscriber;
     // ioredis's own resubscription after a reconnect leaves its SUBSCRIBE promise unhandled, so a
     // refused one (NOPERM: the user lost the channel) crashed the process. Resubscribe here and
     // report a refusal as a connection error: pub/sub is a hint, readers also poll (DESIGN §5).
-    const subscriber = this.#connection('subscriber', {
+    const subscriber = this.#redis.connection('subscriber', 'subscriber', {
       enableOfflineQueue: true,
       maxRetriesPerRequest: this.options.readMaxRetries,
       autoResubscribe: false,
@@ -336,56 +254,9 @@ export class RedisModelStore implements ModelStore {
     return subscriber;
   }
 
-  /**
-   * The writer has no offline queue, so it must be connected before the first command. Only the
-   * first connect is awaited (bounded by connectTimeoutMs); afterwards ioredis reconnects in the
-   * background and writes fail fast while it is down.
-   */
-  async #writerReady(operation: string): Promise<Redis> {
-    this.#open(operation);
-    if (this.#writer.status === 'wait') {
-      this.#writerConnecting ??= this.#writer.connect().finally(() => {
-        this.#writerConnecting = undefined;
-      });
-    }
-    if (this.#writerConnecting !== undefined) {
-      await this.#writerConnecting.catch((error: unknown) => {
-        throw new StoreUnavailableError(operation, `cannot connect to Redis: ${messageOf(error)}`, error);
-      });
-    }
-    return this.#writer;
-  }
-
   #keys(operation: string, model: string): ModelKeys {
-    this.#open(operation);
+    this.#redis.open(operation);
     return modelKeys(validateModelName(model), this.options.namespace);
-  }
-
-  #open(operation: string): void {
-    if (this.#closed) throw new StoreClosedError(operation);
-  }
-
-  async #run<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    this.#open(operation);
-    try {
-      return await command();
-    } catch (error) {
-      throw this.#mapError(operation, error);
-    }
-  }
-
-  #mapError(operation: string, error: unknown): StoreError {
-    if (error instanceof StoreError) return error;
-    const message = messageOf(error);
-    if (error instanceof Error && error.name === 'ReplyError') {
-      if (PERMISSION_REPLY.test(message)) return new StorePermissionError(operation, error);
-      if (RETRIABLE_REPLY.test(message)) return new StoreUnavailableError(operation, message, error);
-      return new StoreError(`${operation}: Redis replied ${message}`, { cause: error });
-    }
-    if (this.#closed) return new StoreClosedError(operation);
-    // Connection closed, stream not writeable (no offline queue), command timeout,
-    // MaxRetriesPerRequestError, ECONNREFUSED…: the outcome is unknown or the write never left.
-    return new StoreUnavailableError(operation, message, error);
   }
 
   async #blob(operation: string, model: string, version: number, part: BlobPart): Promise<StoredBlob> {
@@ -393,37 +264,18 @@ export class RedisModelStore implements ModelStore {
     validatePositiveInteger(version, 'version');
     const blobKey = part === 'checkpoint' ? keys.checkpoint(version) : keys.serving(version);
     // MULTI reads meta and blob at one instant; trim deletes all three keys of a version at once.
-    const replies = await this.#run(operation, () =>
-      this.#reader.multi().hgetall(keys.meta(version)).getBuffer(blobKey).exec(),
+    const replies = await this.#redis.read(operation, (reader) =>
+      reader.multi().hgetall(keys.meta(version)).getBuffer(blobKey).exec(),
     );
     if (replies === null) throw new StoreUnavailableError(operation, 'transaction aborted');
     const [[metaError, record], [blobError, data]] = replies as [[Error | null, unknown], [Error | null, unknown]];
-    if (metaError) throw this.#mapError(operation, metaError);
-    if (blobError) throw this.#mapError(operation, blobError);
+    if (metaError) throw this.#redis.mapError(operation, metaError);
+    if (blobError) throw this.#redis.mapError(operation, blobError);
     const fields = record as Record<string, string>;
     if (Object.keys(fields).length === 0) {
       if (data === null) throw new VersionNotFoundError(model, version);
       throw new CorruptBlobError(model, version, 'meta', 'meta record missing');
     }
-    const meta = decodeMetaRecord(model, version, fields);
-    if (data === null) throw new CorruptBlobError(model, version, part, 'blob missing');
-    verifyBlob(meta, part, data as Buffer);
-    return { model, version, part, data: data as Buffer, meta };
+    return verifiedBlob(model, version, part, fields, data as Buffer | null);
   }
-}
-
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-async function quietly(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') {
-    try {
-      await connection.quit();
-      return;
-    } catch {
-      // fall through to a hard disconnect
-    }
-  }
-  connection.disconnect();
 }
