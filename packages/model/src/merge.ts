@@ -6,7 +6,8 @@
  * - The merged model's prediction function is exactly the mixture: raw weights and bias are the
  *   weighted average Σ λ_k·w_k (λ normalised to sum 1).
  * - Normaliser: statistics are pooled as if one scaler had seen every learner's values (counts
- *   add up; pooled mean and variance, or pooled RMS). Normalised weights are w̃ = w̄·s, so raw
+ *   add up; pooled mean and variance by Chan et al.'s pairwise update, exact when the parts
+ *   agree; or pooled RMS). Normalised weights are w̃ = w̄·s, so raw
  *   weights stay the average. With `standard` normalisation the centres are pooled too, so the
  *   prediction of a centred feature uses w̄·(x − c̄) where the mixture has Σλ_k w_k (x − c_k):
  *   equal when the learners' centres agree, which they do once each has seen enough data.
@@ -143,16 +144,42 @@ function poolScalers(mode: 'standard' | 'rms', parts: ScalerArrays[], m: number)
     count[j] = n;
     if (n === 0) continue;
     if (mode === 'rms') {
-      let sumSquares = 0;
-      for (const p of parts) sumSquares += p.count[j]! * p.location[j]! * p.location[j]!;
-      location[j] = Math.sqrt(sumSquares / n);
+      // The mean square pooled as the mean below, so equal RMS values pool to exactly that value.
+      let seen = 0;
+      let meanSquare = 0;
+      for (const p of parts) {
+        const nk = p.count[j]!;
+        if (nk === 0) continue;
+        seen += nk;
+        meanSquare += (nk / seen) * (p.location[j]! * p.location[j]! - meanSquare);
+      }
+      location[j] = Math.sqrt(meanSquare);
     } else {
+      // Chan, Golub & LeVeque's pairwise update ("Updating formulae and a pairwise algorithm for
+      // computing sample variances", 1979), one part at a time with the running count n_a:
+      //   μ ← μ + (n_k/n)·(μ_k − μ),  σ² ← σ² + (n_k/n)·(σ_k² − σ²) + (n_a·n_k/n²)·(μ_k − μ)².
+      // Unlike Σ (n_k/n)·μ_k it is exact when the parts agree (every difference is 0): a
+      // one-hot slot (μ_k = 1, σ_k = 0 everywhere) pools to exactly 1 and 0, so it stays a
+      // scaled, uncentred slot instead of looking numeric by a rounding error.
+      let seen = 0;
       let mean = 0;
-      for (const p of parts) mean += (p.count[j]! / n) * p.location[j]!;
       let variance = 0;
       for (const p of parts) {
-        const d = p.location[j]! - mean;
-        variance += (p.count[j]! / n) * (p.spread[j]! * p.spread[j]! + d * d);
+        const nk = p.count[j]!;
+        if (nk === 0) continue;
+        const total = seen + nk;
+        const mk = p.location[j]!;
+        const vk = p.spread[j]! * p.spread[j]!;
+        if (seen === 0) {
+          mean = mk;
+          variance = vk;
+        } else {
+          const d = mk - mean;
+          const r = nk / total;
+          mean += r * d;
+          variance += r * (vk - variance) + (seen / total) * r * d * d;
+        }
+        seen = total;
       }
       location[j] = mean;
       spread[j] = Math.sqrt(variance);
