@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EagerReferenceLearner, LogisticRegression, SparseVector } from '@streamlr/model';
+import { EagerReferenceLearner, LogisticRegression, SparseVector, seededRandom } from '@streamlr/model';
 import { describeMachine, machine, median, say } from '../lib.mjs';
 import { renderSvg } from './plot.mjs';
 
@@ -29,20 +29,9 @@ const REGULARISERS = [
   { key: 'ftrl', label: 'FTRL + L1 + L2 (λ1 1, λ2 1)', options: { optimizer: { name: 'ftrl', l1: 1, l2: 1 }, normalization: 'none' } },
 ];
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` samples with `nnz` distinct slots drawn uniformly from 2^bits, values in [0.5, 1.5). */
 function pool(bits, nnz, count, seed) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const m = 2 ** bits;
   const k = Math.min(nnz, m);
   return Array.from({ length: count }, () => {

@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { evaluateScores } from '@streamlr/model';
+import { evaluateScores, seededRandom } from '@streamlr/model';
 
 export const SYNTHETIC = Object.freeze({
   version: 2,
@@ -59,18 +59,6 @@ export function trueWeight(f, v) {
   return s.weightSd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** Small seeded PRNG (mulberry32) for the value and label draws. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticPaths(workDir = DEFAULT_WORK_DIR) {
   const base = join(workDir, `synthetic-v${SYNTHETIC.version}`);
   return { data: `${base}.jsonl`, meta: `${base}.meta.json` };
@@ -83,7 +71,7 @@ export async function ensureSynthetic(workDir = DEFAULT_WORK_DIR, log = () => un
   mkdirSync(dirname(paths.data), { recursive: true });
   const started = performance.now();
   const s = SYNTHETIC;
-  const rand = mulberry32(s.seed);
+  const rand = seededRandom(s.seed); // mulberry32: the file's bytes depend on this exact sequence
   const vocab = Array.from({ length: s.fields }, (_, f) => s.vocabularies[f % s.vocabularies.length]);
   const heldScores = new Float64Array(s.rows - s.train);
   const heldLabels = new Uint8Array(s.rows - s.train);

@@ -71,3 +71,4 @@ export {
   type SnapshotMetrics,
 } from './snapshot.js';
 export { mergeLearners } from './merge.js';
+export { seededRandom } from './random.js';

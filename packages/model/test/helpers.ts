@@ -1,24 +1,15 @@
 /** Shared test helpers: a seeded PRNG and random sparse streams. */
-import { SparseVector, type LabeledVector, type LearnerOptionsInput } from '../src/index.js';
+import { SparseVector, seededRandom, type LabeledVector, type LearnerOptionsInput } from '../src/index.js';
 
-/** mulberry32: small, fast, good enough for test data. Returns floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of the model package, under the name the model's tests use. */
+export { seededRandom as prng } from '../src/index.js';
 
 /**
  * A stream of `count` samples over `slots` slots: a few one-hot-like slots (value 1) and a few
  * numeric slots with varied scales and offsets, labels from a hidden linear model plus noise.
  */
 export function randomStream(count: number, slots: number, seed: number): LabeledVector[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const truth = Array.from({ length: slots }, () => (rand() - 0.5) * 4);
   const out: LabeledVector[] = [];
   for (let i = 0; i < count; i++) {
