@@ -11,8 +11,9 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CLI = fileURLToPath(new URL('../../services/cli/bin/streamlr.js', import.meta.url));
 export const DATA = fileURLToPath(new URL('../../data/', import.meta.url));
 
-export function unique(what: string): string {
-  return `streamlr-test-${what}-${Date.now()}-${randomUUID().slice(0, 6)}`;
+/** A name no other run uses: `<prefix>-<what>-<ms>-<random>`. */
+export function unique(what: string, prefix = 'streamlr-test'): string {
+  return `${prefix}-${what}-${Date.now()}-${randomUUID().slice(0, 6)}`;
 }
 
 export const kafka = new Kafka({ clientId: 'streamlr-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -70,14 +71,14 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   return { child, lines, exited };
 }
 
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
   const start = Date.now();
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -4,7 +4,7 @@
 // returns to 0, the counting oracle holds, every event gets a score (at least once).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { encodeCheckpoint, encodeServing, hashFeatures, LogisticRegression, SparseVector } from '@streamlr/model';
+import { encodeCheckpoint, encodeServing, hashFeatures, LogisticRegression, seededRandom, SparseVector } from '@streamlr/model';
 import type { Kafka, Producer } from 'kafkajs';
 import {
   caughtUp,
@@ -17,7 +17,6 @@ import {
   megabytes,
   metric,
   modelStore,
-  prng,
   readTopic,
   runCli,
   sampleId,
@@ -97,7 +96,7 @@ describe('fault 8: broker restart under load', { skip: libs === null ? 'no cache
     await admin.createTopics({ topics: [{ topic: samples, numPartitions: 2 }, { topic: events, numPartitions: 2 }, { topic: scores, numPartitions: 1 }], waitForLeaders: true });
 
     // A model for the scorer to serve.
-    const random = prng(8);
+    const random = seededRandom(8);
     const learner = new LogisticRegression({ featureSpace: { bits: 16, seed: 0 } });
     const x = new SparseVector(16);
     for (let i = 0; i < 2_000; i++) {

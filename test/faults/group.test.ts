@@ -2,56 +2,29 @@
 // a second trainer took over; a batch slower than the session timeout; SIGTERM in the middle of a
 // batch. Real Kafka, real Redis, the real `streamlr trainer`.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   caughtUp,
   checkCounting,
   countingSnapshot,
-  deleteTopics,
+  drainThenStop,
+  faultSuite,
   figure,
-  kafkaClient,
   megabytes,
   metric,
-  modelStore,
   nextVersion,
+  oracleFigures,
   produceCounting,
   produceTo,
   sampleId,
   seconds,
   sleep,
-  stop,
+  stopCleanly,
   trainer,
-  unique,
 } from './harness.js';
 
-const kafka = kafkaClient();
-const admin = kafka.admin();
-const producer = kafka.producer();
-const store = modelStore();
-const topics: string[] = [];
-const models: string[] = [];
+const { kafka, admin, producer, store, newTopic } = faultSuite();
 const SESSION_TIMEOUT_MS = 6_000;
-
-async function newTopic(what: string, partitions: number): Promise<{ topic: string; model: string; group: string }> {
-  const topic = unique(what);
-  const model = unique(`${what}-model`).slice(0, 100);
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  topics.push(topic, `${topic}.dlq`);
-  models.push(model);
-  return { topic, model, group: `streamlr-trainer-${model}` };
-}
-
-before(async () => {
-  await admin.connect();
-  await producer.connect();
-});
-
-after(async () => {
-  for (const m of models) await store.deleteModel(m).catch(() => undefined);
-  await deleteTopics(admin, topics).catch(() => undefined);
-  await admin.deleteGroups(models.map((m) => `streamlr-trainer-${m}`)).catch(() => undefined);
-  await Promise.allSettled([admin.disconnect(), producer.disconnect(), store.close()]);
-});
 
 /** `count` counting samples of partition 0 in ONE send: one record batch, so one fetch hands the trainer all of them. */
 async function oneBatch(topic: string, count: number, from = 0): Promise<void> {
@@ -83,15 +56,11 @@ describe('fault 5: a zombie trainer (SIGSTOP past the session timeout)', () => {
     // Nothing the zombie did reached the store: every version after the takeover is the successor's.
     for (const meta of await store.list(model)) if (meta.version >= taken) assert.equal(meta.epoch, takenMeta.epoch, `version ${meta.version} by epoch ${meta.epoch}`);
     await produceCounting(producer, topic, { partitions: 2, from: 15_000, count: 2_000, badEvery: 4_000 });
-    await caughtUp(admin, store, topic, model, successor);
-    assert.equal(await stop(successor), 0, successor.lines.slice(-10).join('\n'));
+    await drainThenStop(admin, store, topic, model, successor);
     const report = await checkCounting(kafka, store, topic, model);
     figure('SIGSTOP zombie', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       zombieExit: code,
       zombiePublishRefused: fenced ? 1 : 0,
       peakRSS: megabytes(Math.max(zombie.peakRss(), successor.peakRss())),
@@ -127,7 +96,7 @@ describe('fault 6: a batch slower than the session timeout', () => {
     await watching;
     const rebalances = await metric(url, 'streamlr_trainer_rebalances_total');
     const skipped = await metric(url, 'streamlr_trainer_skipped_messages_total');
-    assert.equal(await stop(service), 0, service.lines.slice(-10).join('\n'));
+    await stopCleanly(service);
     assert.ok(batchMs > SESSION_TIMEOUT_MS, `the batch took ${batchMs} ms, not longer than the session timeout`);
     assert.equal(members.size, 1, `one member throughout, saw ${[...members].join(', ')}`);
     assert.deepEqual([...states], ['Stable']);
@@ -136,10 +105,7 @@ describe('fault 6: a batch slower than the session timeout', () => {
     const report = await checkCounting(kafka, store, topic, model);
     figure('batch slower than the session timeout', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       batch: `${seconds(batchMs)}>${seconds(SESSION_TIMEOUT_MS)}`,
       rebalances: rebalances ?? -1,
       peakRSS: megabytes(service.peakRss()),
@@ -172,15 +138,11 @@ describe('fault 7: SIGTERM in the middle of a batch', () => {
     // Exactly the records below the position are in the model, each once; none above it.
     for (let i = 0; i < records; i++) assert.equal(snapshot.counts.get(sampleId(0, i)), i < position ? 1 : undefined, `sample ${i}`);
     const restart = trainer({ topic, model });
-    await caughtUp(admin, store, topic, model, restart);
-    assert.equal(await stop(restart), 0, restart.lines.slice(-10).join('\n'));
+    await drainThenStop(admin, store, topic, model, restart);
     const report = await checkCounting(kafka, store, topic, model);
     figure('SIGTERM mid-batch', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       stoppedAt: `${position}/${records}`,
       peakRSS: megabytes(Math.max(service.peakRss(), restart.peakRss())),
       recovery: `${seconds(stopMs)}(SIGTERM to exit)`,

@@ -5,33 +5,18 @@
 // once. For real SGD, the final learner state is compared bit for bit with a clean replay of the
 // same offsets.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { decodeCheckpoint, decodeServing, hashFeatures, SparseVector, type LearnerState } from '@streamlr/model';
-import { RedisModelStore } from '@streamlr/store';
+import { RedisModelStore, type StoredVersionMeta } from '@streamlr/store';
 import { CountingLearner, DLQ_HEADERS, LEARNER_SETTINGS, LogisticLearner, learnerOptionsFrom, parseSettings } from '@streamlr/stream';
+import { BROKERS, highWatermarks, REDIS_URL, runCli as startCli, sleep, unique as uniqueName, until, type Service as CliProcess } from '../helpers.js';
 
-export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const CLI = fileURLToPath(new URL('../../../services/cli/bin/streamlr.js', import.meta.url));
+export { BROKERS, highWatermarks, REDIS_URL, sleep, until };
 
 export function unique(what: string): string {
-  return `streamlr-faults-${what}-${Date.now()}-${randomUUID().slice(0, 6)}`;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached after ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
+  return uniqueName(what, 'streamlr-faults');
 }
 
 export function kafkaClient(brokers: readonly string[] = BROKERS): Kafka {
@@ -43,23 +28,65 @@ export function modelStore(url = REDIS_URL): RedisModelStore {
   return new RedisModelStore({ url, onConnectionError: () => undefined });
 }
 
+export interface FaultSuite {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producer: Producer;
+  /** The test's view of the store the trainers publish to. */
+  readonly store: RedisModelStore;
+  /** A new topic of `partitions` partitions and a new model; `group` is the trainer's consumer group. */
+  newTopic(what: string, partitions: number, config?: Record<string, string>): Promise<{ topic: string; model: string; group: string }>;
+}
+
+/**
+ * The clients every fault test file shares (admin and producer on the shared broker, a store),
+ * connected before its tests. After them, every topic made by `newTopic` is deleted with its DLQ,
+ * and so are its model and its trainer group; then the clients close, and `ownRedis` (a Redis the
+ * file started for its trainers, default none: the shared one) is destroyed.
+ */
+export function faultSuite(ownRedis?: { readonly url: string; destroy(): Promise<void> }): FaultSuite {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  const store = modelStore(ownRedis?.url);
+  const topics: string[] = [];
+  const models: string[] = [];
+  before(async () => {
+    await admin.connect();
+    await producer.connect();
+  });
+  after(async () => {
+    for (const m of models) await store.deleteModel(m).catch(() => undefined);
+    await deleteTopics(admin, topics).catch(() => undefined);
+    await admin.deleteGroups(models.map(trainerGroup)).catch(() => undefined);
+    await Promise.allSettled([admin.disconnect(), producer.disconnect(), store.close()]);
+    await ownRedis?.destroy();
+  });
+  return {
+    kafka,
+    admin,
+    producer,
+    store,
+    async newTopic(what, partitions, config = {}) {
+      const topic = unique(what);
+      const model = unique(`${what}-model`).slice(0, 100);
+      const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries }], waitForLeaders: true });
+      topics.push(topic, `${topic}.dlq`);
+      models.push(model);
+      return { topic, model, group: trainerGroup(model) };
+    },
+  };
+}
+
+/** The consumer group `streamlr trainer --model <model>` joins. */
+export const trainerGroup = (model: string): string => `streamlr-trainer-${model}`;
+
 // ---------------------------------------------------------------------------------------------
 // Samples
 
 /** The id of sample `sequence` of `partition`: unique per (partition, sequence). */
 export const sampleId = (partition: number, sequence: number): string => `p${partition}-${sequence}`;
-
-/** A small deterministic PRNG (mulberry32), so a failing run can be reproduced. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A labelled sample (DESIGN section 4) with a learnable signal: users and items with hidden affinities. */
 export function labelledSample(id: string, random: () => number): string {
@@ -119,11 +146,6 @@ export async function deleteTopics(admin: Admin, topics: readonly string[]): Pro
   const existing = new Set(await admin.listTopics());
   const doomed = topics.filter((t) => existing.has(t));
   if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
-}
-
-export async function highWatermarks(admin: Admin, topic: string): Promise<Record<string, string>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return Object.fromEntries(offsets.map((o) => [`${topic}/${o.partition}`, o.high]));
 }
 
 /** Every record of `topic` from the log start to the current end (empty when the topic does not exist). */
@@ -308,11 +330,7 @@ export async function compareWithReplay(store: RedisModelStore, model: string, f
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-export interface Service {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  /** Resolves with the exit code (or the signal name). */
-  readonly exited: Promise<number | string>;
+export interface Service extends CliProcess {
   /** Highest resident set size seen (VmHWM, sampled), bytes. */
   peakRss(): number;
   /** Current resident set size, bytes (0 once exited). */
@@ -334,31 +352,13 @@ function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 
 /** Runs `streamlr <args>` as a child process (so kill -9 is a real crash), collecting its lines and its peak RSS. */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Service {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, KAFKA_BROKERS: BROKERS.join(','), REDIS_URL, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let buffered = '';
-  const collect = (chunk: Buffer): void => {
-    buffered += chunk.toString('utf8');
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const { child, lines, exited } = startCli(args, env);
   let peak = 0;
   const sample = (): void => {
     if (child.pid !== undefined) peak = Math.max(peak, procStatus(child.pid, 'VmHWM'));
   };
   const timer = setInterval(sample, 100);
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => {
-      clearInterval(timer);
-      resolve(code ?? signal ?? -1);
-    });
-  });
+  void exited.then(() => clearInterval(timer));
   const logged = (msg: string): Record<string, unknown>[] =>
     lines.flatMap((l) => {
       if (!l.includes(`"msg":"${msg}"`)) return [];
@@ -444,6 +444,26 @@ export async function stop(service: Service): Promise<number | string> {
   return service.exited;
 }
 
+/** SIGTERM, and a clean exit (0) asserted, with the service's last lines when it is not. */
+export async function stopCleanly(service: Service): Promise<void> {
+  assert.equal(await stop(service), 0, service.lines.slice(-10).join('\n'));
+}
+
+/** Lets `service` publish everything up to the topic's current end (caughtUp), then stops it cleanly. */
+export async function drainThenStop(admin: Admin, store: RedisModelStore, topic: string, model: string, service: Service): Promise<void> {
+  await caughtUp(admin, store, topic, model, service);
+  await stopCleanly(service);
+}
+
+/** The meta of the version `latest` points to (there must be one). */
+export async function latestMeta(store: RedisModelStore, model: string): Promise<StoredVersionMeta> {
+  const version = await store.latestVersion(model);
+  assert.ok(version !== null, `no snapshot of ${model}`);
+  const meta = await store.getMeta(model, version);
+  assert.ok(meta !== null, `${model}: version ${version} has no meta`);
+  return meta;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scorer load
 
@@ -518,5 +538,13 @@ export function figure(fault: string, fields: Record<string, string | number>): 
   process.stdout.write(`# fault: ${fault} ${text}\n`);
 }
 
+/** The oracle's figures every counting scenario reports, in the order of the `# fault:` lines. */
+export function oracleFigures(report: OracleReport): { produced: number; lost: number; double: number; dlq: number } {
+  return { produced: report.produced, lost: report.lost.length, double: report.double.length, dlq: report.dlq };
+}
+
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+
+/** Recovery times as `mean(max …)`, e.g. `2.1s(max 3.4s)`. */
+export const meanAndMax = (ms: readonly number[]): string => `${seconds(ms.reduce((a, b) => a + b, 0) / ms.length)}(max ${seconds(Math.max(...ms))})`;
 export const megabytes = (bytes: number): string => `${Math.round(bytes / MB)}MB`;

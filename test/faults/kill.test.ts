@@ -1,66 +1,39 @@
 // Faults 1–3: the trainer process dies (kill -9) mid-batch, around the store's publish, and after
 // a publish but before the Kafka commit. Real Kafka, real Redis, the real `streamlr trainer`.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { decodeCheckpoint, decodeServing, ServingModel } from '@streamlr/model';
+import { describe, test } from 'node:test';
+import { decodeCheckpoint, decodeServing, seededRandom, ServingModel } from '@streamlr/model';
 import {
-  caughtUp,
   checkCounting,
   compareWithReplay,
-  deleteTopics,
+  drainThenStop,
+  faultSuite,
   figure,
-  kafkaClient,
   labelledSample,
+  latestMeta,
+  meanAndMax,
   megabytes,
   metric,
-  modelStore,
   nextVersion,
-  prng,
+  oracleFigures,
   produceCounting,
   produceTo,
   readTopic,
   runCli,
   sampleId,
   scoringLoad,
-  seconds,
   sleep,
   stop,
+  stopCleanly,
   trainer,
-  unique,
 } from './harness.js';
 
-const kafka = kafkaClient();
-const admin = kafka.admin();
-const producer = kafka.producer();
-const store = modelStore();
-const topics: string[] = [];
-const models: string[] = [];
-
-async function newTopic(what: string, partitions: number): Promise<{ topic: string; model: string }> {
-  const topic = unique(what);
-  const model = unique(`${what}-model`).slice(0, 100);
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  topics.push(topic, `${topic}.dlq`);
-  models.push(model);
-  return { topic, model };
-}
-
-before(async () => {
-  await admin.connect();
-  await producer.connect();
-});
-
-after(async () => {
-  for (const m of models) await store.deleteModel(m).catch(() => undefined);
-  await deleteTopics(admin, topics).catch(() => undefined);
-  await admin.deleteGroups(models.map((m) => `streamlr-trainer-${m}`)).catch(() => undefined);
-  await Promise.allSettled([admin.disconnect(), producer.disconnect(), store.close()]);
-});
+const { kafka, admin, producer, store, newTopic } = faultSuite();
 
 describe('fault 1: kill -9 mid-batch', () => {
   test('ten kills at random points, a restart each time: every id applied exactly once, bad ones in the DLQ', async () => {
     const { topic, model } = await newTopic('kill', 2);
-    const random = prng(Number(process.env.STREAMLR_FAULTS_SEED ?? Date.now() % 1e9));
+    const random = seededRandom(Number(process.env.STREAMLR_FAULTS_SEED ?? Date.now() % 1e9));
     // A backlog, and more samples arriving while the trainer crashes and restarts.
     await produceCounting(producer, topic, { partitions: 2, count: 40_000, badEvery: 5_000 });
     const producing = produceCounting(producer, topic, { partitions: 2, from: 40_000, count: 20_000, slice: 1_000, pauseMs: 300, badEvery: 5_000 });
@@ -82,24 +55,20 @@ describe('fault 1: kill -9 mid-batch', () => {
       service.child.kill('SIGKILL');
       assert.equal(await service.exited, 'SIGKILL');
       peak = Math.max(peak, service.peakRss());
-      const latest = (await store.getMeta(model, (await store.latestVersion(model))!))!;
+      const latest = await latestMeta(store, model);
       unpublished += Math.max(0, learned - (latest.samplesSeen - resumedFrom));
     }
     await producing;
     const last = trainer({ topic, model });
-    await caughtUp(admin, store, topic, model, last);
-    assert.equal(await stop(last), 0, last.lines.slice(-10).join('\n'));
+    await drainThenStop(admin, store, topic, model, last);
     const report = await checkCounting(kafka, store, topic, model);
     figure('kill -9 mid-batch', {
       trials: 10,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       dlqRepeats: report.dlqRepeats,
       redone: unpublished,
       peakRSS: megabytes(Math.max(peak, last.peakRss())),
-      recovery: `${seconds(recoveries.reduce((a, b) => a + b, 0) / recoveries.length)}(max ${seconds(Math.max(...recoveries))})`,
+      recovery: meanAndMax(recoveries),
     });
   });
 });
@@ -126,7 +95,7 @@ describe('fault 2: kill -9 around the snapshot publish', () => {
   test('crash just before and just after the atomic publish script: the scorer never sees a torn or mismatched model; SGD weights = a clean replay, bit for bit', async () => {
     const { topic, model } = await newTopic('publish-crash', 1);
     const flags = ['--optimizer', 'sgd', '--bits', '16'];
-    const random = prng(7);
+    const random = seededRandom(7);
     const samples = Array.from({ length: 40_000 }, (_, i) => labelledSample(sampleId(0, i), random));
     await produceTo(producer, topic, 0, samples.slice(0, 10_000));
     const scorer = runCli(['scorer', '--model', model, '--http-only', '--port', '0', '--host', '127.0.0.1', '--poll-interval', '0.2']);
@@ -149,11 +118,10 @@ describe('fault 2: kill -9 around the snapshot publish', () => {
       recoveries.push(Date.now() - startedAt);
     }
     const last = trainer({ topic, model, learner: 'logistic', snapshotEvery: 2_000, extra: [...flags, '--keep', '1000'] });
-    await caughtUp(admin, store, topic, model, last);
-    assert.equal(await stop(last), 0, last.lines.slice(-10).join('\n'));
+    await drainThenStop(admin, store, topic, model, last);
     await sleep(500);
     await load.stop();
-    assert.equal(await stop(scorer), 0, scorer.lines.slice(-10).join('\n'));
+    await stopCleanly(scorer);
     const failed = scorer.logged('model load failed; the previous weights keep serving');
     assert.deepEqual(failed.map((l) => l['reason']), [], 'the scorer refused a model');
     assert.equal(load.figures.mismatched, 0, 'scores that are not their version\'s model');
@@ -175,15 +143,14 @@ describe('fault 2: kill -9 around the snapshot publish', () => {
       mismatched: load.figures.mismatched,
       stateBitsDiffering: differing.length,
       peakRSS: megabytes(Math.max(peak, last.peakRss())),
-      recovery: `${seconds(recoveries.reduce((a, b) => a + b, 0) / recoveries.length)}(max ${seconds(Math.max(...recoveries))})`,
+      recovery: meanAndMax(recoveries),
     });
   });
 });
 
 describe('fault 3: crash after the snapshot, before the Kafka commit', () => {
   test('the restart skips the records the snapshot holds but Kafka\'s committed offsets do not', async () => {
-    const { topic, model } = await newTopic('commit-crash', 2);
-    const group = `streamlr-trainer-${model}`;
+    const { topic, model, group } = await newTopic('commit-crash', 2);
     await produceCounting(producer, topic, { partitions: 2, count: 30_000, badEvery: 7_000 });
     let window = 0;
     let skipped = 0;
@@ -193,7 +160,7 @@ describe('fault 3: crash after the snapshot, before the Kafka commit', () => {
       const service = trainer({ topic, model, snapshotEvery: 4_000, env: { STREAMLR_FAULT_CRASH_AT: 'after-publish', STREAMLR_FAULT_CRASH_ON: String(2 + trial) } });
       assert.equal(await service.exited, 'SIGKILL', service.lines.slice(-5).join('\n'));
       peak = Math.max(peak, service.peakRss());
-      const meta = (await store.getMeta(model, (await store.latestVersion(model))!))!;
+      const meta = await latestMeta(store, model);
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       // What Kafka believes was consumed trails the published snapshot: that gap would be applied twice without the snapshot's offsets.
       const gap = committed!.partitions.reduce((n, p) => n + Number(BigInt(meta.offsets[`${topic}/${p.partition}`] ?? '0') - BigInt(p.offset === '-1' ? '0' : p.offset)), 0);
@@ -210,22 +177,18 @@ describe('fault 3: crash after the snapshot, before the Kafka commit', () => {
         restart.child.kill('SIGKILL');
         await restart.exited;
       } else {
-        await caughtUp(admin, store, topic, model, restart);
-        assert.equal(await stop(restart), 0, restart.lines.slice(-10).join('\n'));
+        await drainThenStop(admin, store, topic, model, restart);
       }
       peak = Math.max(peak, restart.peakRss());
     }
     const report = await checkCounting(kafka, store, topic, model);
     figure('crash after publish, before commit', {
       trials: 3,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       replayWindow: window,
       skippedBelowSnapshot: skipped,
       peakRSS: megabytes(peak),
-      recovery: `${seconds(recoveries.reduce((a, b) => a + b, 0) / recoveries.length)}(max ${seconds(Math.max(...recoveries))})`,
+      recovery: meanAndMax(recoveries),
     });
   });
 });

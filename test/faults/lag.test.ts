@@ -2,46 +2,15 @@
 // pipeline runs inside eachBatch), so the trainer's memory must not grow with the lag: its RSS at
 // the end of the burst is where it was early on. Real Kafka, real Redis, the real trainer.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  caughtUp,
-  deleteTopics,
-  figure,
-  kafkaClient,
-  megabytes,
-  metric,
-  modelStore,
-  MB,
-  seconds,
-  sleep,
-  stop,
-  trainer,
-  unique,
-} from './harness.js';
+import { describe, test } from 'node:test';
+import { caughtUp, faultSuite, figure, latestMeta, MB, megabytes, metric, seconds, sleep, stopCleanly, trainer } from './harness.js';
 
-const kafka = kafkaClient();
-const admin = kafka.admin();
-const producer = kafka.producer();
-const store = modelStore();
-const topic = unique('lag');
-const model = unique('lag-model').slice(0, 100);
+const { admin, producer, store, newTopic } = faultSuite();
 const MESSAGES = 1_000_000;
-
-before(async () => {
-  await admin.connect();
-  await producer.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-});
-
-after(async () => {
-  await store.deleteModel(model).catch(() => undefined);
-  await deleteTopics(admin, [topic, `${topic}.dlq`]).catch(() => undefined);
-  await admin.deleteGroups([`streamlr-trainer-${model}`]).catch(() => undefined);
-  await Promise.allSettled([admin.disconnect(), producer.disconnect(), store.close()]);
-});
 
 describe('fault 11: a burst of 1M messages of lag', () => {
   test('the trainer works through it with flat memory', async () => {
+    const { topic, model } = await newTopic('lag', 2);
     const producedAt = Date.now();
     // kafkajs groups a send's records with a copy per record (quadratic in the send's size), so
     // many sends of 1,000, eight at a time, are much faster than a few big ones.
@@ -78,8 +47,8 @@ describe('fault 11: a burst of 1M messages of lag', () => {
     sampling = false;
     await sampler;
     const peak = service.peakRss();
-    assert.equal(await stop(service), 0, service.lines.slice(-10).join('\n'));
-    const meta = (await store.getMeta(model, (await store.latestVersion(model))!))!;
+    await stopCleanly(service);
+    const meta = await latestMeta(store, model);
     assert.equal(meta.samplesSeen, MESSAGES, 'every message applied once');
     // Flat: the highest RSS in the last quarter of the burst is within 64 MB of the highest in
     // the first quarter (after warm-up). Buffering the lag would grow it by hundreds of MB

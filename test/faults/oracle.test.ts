@@ -2,8 +2,9 @@
 // to catch the fault it exists for.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededRandom } from '@streamlr/model';
 import { DLQ_HEADERS } from '@streamlr/stream';
-import { cleanReplay, countingOracle, labelledSample, prng, sampleId, stateDifferences, type LogRecord } from './harness.js';
+import { cleanReplay, countingOracle, labelledSample, type LogRecord, sampleId, stateDifferences } from './harness.js';
 
 const record = (partition: number, offset: number, value: string | null): LogRecord => ({
   partition,
@@ -55,7 +56,7 @@ describe('the counting oracle', () => {
 });
 
 describe('the SGD oracle', () => {
-  const random = prng(3);
+  const random = seededRandom(3);
   const samples = Array.from({ length: 300 }, (_, i) => record(0, i, labelledSample(sampleId(0, i), random)));
   const flags = ['--optimizer', 'sgd', '--bits', '12'];
 

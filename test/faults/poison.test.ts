@@ -2,41 +2,33 @@
 // reason and its source coordinates; the trainer never stops; the weights stay finite and equal a
 // clean replay of the good samples, bit for bit. Real Kafka, real Redis, the real trainer.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { decodeCheckpoint } from '@streamlr/model';
+import { describe, test } from 'node:test';
+import { decodeCheckpoint, seededRandom } from '@streamlr/model';
 import { DLQ_HEADERS } from '@streamlr/stream';
 import {
   caughtUp,
   compareWithReplay,
-  deleteTopics,
+  faultSuite,
   figure,
-  kafkaClient,
   labelledSample,
+  MB,
   megabytes,
   metric,
-  modelStore,
-  prng,
   readTopic,
   sampleId,
-  stop,
+  stopCleanly,
   trainer,
-  unique,
 } from './harness.js';
 
-const kafka = kafkaClient();
-const admin = kafka.admin();
-const producer = kafka.producer();
-const store = modelStore();
-const topic = unique('poison');
-const model = unique('poison-model').slice(0, 100);
+const { kafka, admin, producer, store, newTopic } = faultSuite();
 // --bits 10 (1,024 slots) makes a 2,000-long dense vector the wrong length; 4 MiB lets a
 // 1,000,000-feature message reach the feature count (10 MB stays oversize).
 const FLAGS = ['--optimizer', 'sgd', '--bits', '10'];
-const MAX_BYTES = 4 * 1_048_576;
+const MAX_BYTES = 4 * MB;
 
 /** Each poison record and the reason the DLQ must give for it. */
 function corpus(): { what: string; value: Buffer | string | null; reason: string }[] {
-  const good = labelledSample('poison-base', prng(1));
+  const good = labelledSample('poison-base', seededRandom(1));
   return [
     { what: 'truncated bytes', value: good.slice(0, Math.floor(good.length / 2)), reason: 'not_json' },
     { what: 'truncated UTF-8 sequence', value: Buffer.concat([Buffer.from('{"label":1,"features":{"a":"'), Buffer.from([0xe2, 0x82])]), reason: 'bad_encoding' },
@@ -61,23 +53,11 @@ function corpus(): { what: string; value: Buffer | string | null; reason: string
   ];
 }
 
-before(async () => {
-  await admin.connect();
-  await producer.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(16 * 1_048_576) }] }], waitForLeaders: true });
-});
-
-after(async () => {
-  await store.deleteModel(model).catch(() => undefined);
-  await deleteTopics(admin, [topic, `${topic}.dlq`]).catch(() => undefined);
-  await admin.deleteGroups([`streamlr-trainer-${model}`]).catch(() => undefined);
-  await Promise.allSettled([admin.disconnect(), producer.disconnect(), store.close()]);
-});
-
 describe('fault 10: a poison corpus', () => {
   test('every bad record in the DLQ with its reason; the trainer keeps going; weights finite and equal to a clean replay', async () => {
+    const { topic, model } = await newTopic('poison', 1, { 'max.message.bytes': String(16 * MB) });
     const poison = corpus();
-    const random = prng(10);
+    const random = seededRandom(10);
     const expected = new Map<string, { what: string; reason: string }>();
     let good = 0;
     // 200 good samples, then one poison record, and so on; each send is one partition's records in order.
@@ -91,7 +71,7 @@ describe('fault 10: a poison corpus', () => {
     const url = await service.url();
     await caughtUp(admin, store, topic, model, service);
     const assignments = await metric(url, 'streamlr_trainer_rebalances_total');
-    assert.equal(await stop(service), 0, service.lines.slice(-10).join('\n'));
+    await stopCleanly(service);
     assert.equal(assignments, 1, 'the trainer never restarted its consumption');
 
     const dlq = await readTopic(kafka, `${topic}.dlq`);

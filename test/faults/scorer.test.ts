@@ -5,9 +5,9 @@
 // interval, keep serving, and never answer a request from two versions. Own redis-server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { encodeCheckpoint, encodeServing, hashFeatures, LogisticRegression, SparseVector } from '@streamlr/model';
+import { encodeCheckpoint, encodeServing, hashFeatures, LogisticRegression, seededRandom, SparseVector } from '@streamlr/model';
 import { aclRules, type RedisModelStore } from '@streamlr/store';
-import { figure, labelledSample, megabytes, modelStore, prng, runCli, sampleId, scoringLoad, seconds, sleep, stop, unique, until, type ScoringEvent } from './harness.js';
+import { figure, labelledSample, megabytes, modelStore, runCli, sampleId, type ScoringEvent, scoringLoad, seconds, sleep, stop, unique, until } from './harness.js';
 import { OwnRedis } from './own-redis.js';
 
 const POLL_INTERVAL_MS = 500;
@@ -44,7 +44,7 @@ describe('fault 12: the scorer loses its pub/sub connection under load', () => {
   test('every new version is served within the poll interval; no request sees two versions; the scorer keeps serving', async (t) => {
     const admin = redis.client();
     t.after(() => admin.disconnect());
-    const random = prng(12);
+    const random = seededRandom(12);
     const samples = Array.from({ length: 20 * 500 }, (_, i) => labelledSample(sampleId(0, i), random));
     const events = samples.slice(0, 2_000).map((s) => JSON.parse(s) as ScoringEvent);
     const user = 'streamlr-faults-scorer';

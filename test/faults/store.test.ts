@@ -2,58 +2,31 @@
 // snapshots. Each test runs its OWN redis-server on a free port (the shared one is never touched)
 // and the real Kafka broker.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { RedisModelStore } from '@streamlr/store';
+import { describe, test } from 'node:test';
 import {
   caughtUp,
   checkCounting,
-  deleteTopics,
+  drainThenStop,
+  faultSuite,
   figure,
-  kafkaClient,
+  latestMeta,
   megabytes,
   metric,
-  modelStore,
   nextVersion,
+  oracleFigures,
   produceCounting,
   seconds,
   sleep,
   stop,
+  stopCleanly,
   trainer,
-  unique,
   until,
 } from './harness.js';
 import { OwnRedis } from './own-redis.js';
 
-const kafka = kafkaClient();
-const admin = kafka.admin();
-const producer = kafka.producer();
-const topics: string[] = [];
-const groups: string[] = [];
-let redis: OwnRedis;
-let store: RedisModelStore;
-
-async function newTopic(what: string, partitions: number): Promise<{ topic: string; model: string; group: string }> {
-  const topic = unique(what);
-  const model = unique(`${what}-model`).slice(0, 100);
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  topics.push(topic, `${topic}.dlq`);
-  groups.push(`streamlr-trainer-${model}`);
-  return { topic, model, group: `streamlr-trainer-${model}` };
-}
-
-before(async () => {
-  redis = await OwnRedis.start();
-  store = modelStore(redis.url);
-  await admin.connect();
-  await producer.connect();
-});
-
-after(async () => {
-  await deleteTopics(admin, topics).catch(() => undefined);
-  await admin.deleteGroups(groups).catch(() => undefined);
-  await Promise.allSettled([admin.disconnect(), producer.disconnect(), store.close()]);
-  await redis.destroy();
-});
+// The trainers' Redis, restarted and emptied by these tests (the suite destroys it at the end).
+const redis = await OwnRedis.start();
+const { kafka, admin, producer, store, newTopic } = faultSuite(redis);
 
 describe('fault 4: Redis restarted', () => {
   test('restarted from an older copy while the trainer was down: the restart detects the older snapshot and re-applies from its offsets', async () => {
@@ -62,10 +35,9 @@ describe('fault 4: Redis restarted', () => {
     const first = trainer({ topic, model, redis: redis.url, snapshotEvery: 2_000 });
     await caughtUp(admin, store, topic, model, first);
     await redis.saveAs('older.rdb');
-    const older = (await store.getMeta(model, (await store.latestVersion(model))!))!;
+    const older = await latestMeta(store, model);
     await produceCounting(producer, topic, { partitions: 2, from: 6_000, count: 6_000, badEvery: 2_500 });
-    await caughtUp(admin, store, topic, model, first);
-    assert.equal(await stop(first), 0);
+    await drainThenStop(admin, store, topic, model, first);
     // Redis loses everything since the older copy; Kafka's commits are ahead of it now.
     await redis.stop('kill');
     redis.useData('older.rdb');
@@ -79,16 +51,13 @@ describe('fault 4: Redis restarted', () => {
     const warned = second.logged('the group committed past the snapshot (snapshot lost or older): re-applying from the snapshot');
     const anomalies = await metric(url, 'streamlr_trainer_offset_anomalies_total');
     const reapplied = await metric(url, 'streamlr_trainer_samples_total');
-    assert.equal(await stop(second), 0, second.lines.slice(-10).join('\n'));
+    await stopCleanly(second);
     assert.equal(warned.length, 2, 'one warning per partition');
     assert.equal(anomalies, 2);
     const report = await checkCounting(kafka, store, topic, model);
     figure('Redis restarted from an older copy', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       olderSnapshotAt: older.samplesSeen,
       reapplied: reapplied ?? -1,
       peakRSS: megabytes(Math.max(first.peakRss(), second.peakRss())),
@@ -114,14 +83,11 @@ describe('fault 4: Redis restarted', () => {
     const second = trainer({ topic, model, redis: redis.url, snapshotEvery: 2_000 });
     await caughtUp(admin, store, topic, model, second);
     const recovery = Date.now() - startedAt;
-    assert.equal(await stop(second), 0, second.lines.slice(-10).join('\n'));
+    await stopCleanly(second);
     const report = await checkCounting(kafka, store, topic, model);
     figure('Redis restarted empty', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       firstExit: code,
       peakRSS: megabytes(Math.max(first.peakRss(), second.peakRss())),
       recovery: seconds(recovery),
@@ -135,8 +101,7 @@ describe('fault 4: Redis restarted', () => {
     await caughtUp(admin, store, topic, model, first);
     await redis.saveAs('gone.rdb');
     await produceCounting(producer, topic, { partitions: 1, from: 4_000, count: 4_000 });
-    await caughtUp(admin, store, topic, model, first);
-    assert.equal(await stop(first), 0);
+    await drainThenStop(admin, store, topic, model, first);
     // Retention removes the records the older snapshot would continue from.
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '6000' }] });
     const codes: (number | string)[] = [];
@@ -153,9 +118,8 @@ describe('fault 4: Redis restarted', () => {
     }
     // The way out the message names: --reset retrains from what the log still holds.
     const reset = trainer({ topic, model, redis: redis.url, extra: ['--reset'] });
-    await caughtUp(admin, store, topic, model, reset);
-    assert.equal(await stop(reset), 0, reset.lines.slice(-10).join('\n'));
-    assert.equal((await store.getMeta(model, (await store.latestVersion(model))!))!.samplesSeen, 2_000);
+    await drainThenStop(admin, store, topic, model, reset);
+    assert.equal((await latestMeta(store, model)).samplesSeen, 2_000);
     figure('snapshot older than the log start', { trials: 2, lost: 0, double: 0, dlq: 0, exits: codes.join(','), peakRSS: megabytes(first.peakRss()), recovery: 'refuses (exit 4); --reset retrains from the log start' });
   });
 });
@@ -189,17 +153,14 @@ describe('fault 9: Redis unreachable during snapshots', () => {
     await caughtUp(admin, store, topic, model, service);
     assert.equal(await metric(url, 'streamlr_trainer_paused'), 0);
     const rebalances = await metric(url, 'streamlr_trainer_rebalances_total');
-    assert.equal(await stop(service), 0, service.lines.slice(-10).join('\n'));
+    await stopCleanly(service);
     assert.equal(rebalances, 1, 'the member stayed in the group through the outage');
     // Paused means paused: at most one snapshot's worth of samples was learned after the store went away.
     assert.ok(learnedDuring !== undefined && learnedDuring <= 10_000 + 2 * 2_000 + 2, `learned ${learnedDuring} samples with the store down`);
     const report = await checkCounting(kafka, store, topic, model);
     figure('Redis unreachable during snapshots', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       outage: seconds(backAt - downAt),
       failedPublishes: failures ?? 0,
       rss: `${megabytes(rssBefore)}→${megabytes(rssDuring)}`,
@@ -230,16 +191,13 @@ describe('fault 9: Redis unreachable during snapshots', () => {
     await caughtUp(admin, store, topic, model, service, 60_000);
     const recovery = Date.now() - backAt;
     const rebalances = (await metric(url, 'streamlr_trainer_rebalances_total')) ?? 0;
-    assert.equal(await stop(service), 0, service.lines.slice(-10).join('\n'));
+    await stopCleanly(service);
     // The case under test: no heartbeat while the idle-time snapshot waited, so the session expired and the member rejoined.
     assert.ok(rebalances >= 2, `the member was never dropped from the group (rebalances ${rebalances})`);
     const report = await checkCounting(kafka, store, topic, model);
     figure('Redis unreachable while idle', {
       trials: 1,
-      produced: report.produced,
-      lost: report.lost.length,
-      double: report.double.length,
-      dlq: report.dlq,
+      ...oracleFigures(report),
       outage: seconds(backAt - downAt),
       rejoins: rebalances - 1,
       peakRSS: megabytes(service.peakRss()),
