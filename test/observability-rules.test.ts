@@ -3,32 +3,16 @@
 // `promtool test rules`, and every alert has a unit test where it fires and one where it stays quiet.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { findExecutable, ROOT } from './prometheus-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROMETHEUS_DIR = join(ROOT, 'infra', 'prometheus');
 
-/** promtool from $PROMTOOL, /usr/bin (Debian's prometheus package) or $PATH. */
-function findPromtool(): string {
-  const candidates = [process.env['PROMTOOL'], '/usr/bin/promtool', ...(process.env['PATH'] ?? '').split(delimiter).map((d) => join(d, 'promtool'))];
-  for (const candidate of candidates) {
-    if (candidate === undefined || candidate === '') continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error('promtool not found: install Prometheus (Debian: apt-get install prometheus) or set PROMTOOL=/path/to/promtool');
-}
-
 function promtool(...args: string[]): Promise<{ code: number; output: string }> {
-  const bin = findPromtool();
+  const bin = findExecutable('promtool', 'PROMTOOL');
   return new Promise((resolve) => {
     execFile(bin, args, { cwd: PROMETHEUS_DIR, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
