@@ -49,7 +49,8 @@ test('string hashing equals hashing the TextEncoder UTF-8 bytes, including non-A
     }),
     { numRuns: 500 },
   );
-  for (const [a, b] of [['abcdefgh', 'ijklé'], ['abcdefghé', 'x'], ['user_id', 'u128'], ['genres', 'Children|Comedy|Fantasy|Musical'], ['', ''], ['a', '']]) {
+  const pairs: Array<[string, string]> = [['abcdefgh', 'ijklé'], ['abcdefghé', 'x'], ['user_id', 'u128'], ['genres', 'Children|Comedy|Fantasy|Musical'], ['', ''], ['a', '']];
+  for (const [a, b] of pairs) {
     assert.equal(murmur3String(`${a}${b}`, 3), murmur3Bytes(encoder.encode(`${a}${b}`), 3), `${a}${b}`);
     assert.equal(murmur3NameValue(a, b, 3), murmur3Bytes(encoder.encode(`${a}=${b}`), 3), `${a}=${b}`);
   }
