@@ -3,7 +3,8 @@
  * prediction `learn` returned and of the final checkpoint must equal fingerprints recorded from
  * the reference implementation (commit a5bbf5d, before the throughput work). A faster inner loop
  * that changes any floating-point operation order fails here, and must either be fixed or be
- * documented and the fingerprints re-recorded (with old checkpoints still decoding).
+ * documented and the fingerprints re-recorded (GOLDEN_PRINT=1 prints the new ones), with old
+ * checkpoints still decoding and continuing (last test).
  *
  * Streams: random sparse samples with one-hot and numeric slots of varied scale, adversarial
  * extremes (overflow-safe branches of the scaler and gradient clipping, importance weights 0
