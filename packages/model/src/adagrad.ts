@@ -12,7 +12,7 @@
  * Hutter 2019). Putting λ2·w into g_j would feed every coordinate's G_j on every step and
  * make O(nnz) updates impossible; decoupled, the lazy scheme of regularization.ts stays exact.
  */
-import type { FeatureScaler } from './normalizer.js';
+import { sampleGradients, type FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
@@ -40,6 +40,8 @@ export class AdaGrad implements Optimizer {
   private readonly schedule: LearningRateSchedule;
   private readonly g0: number;
   private b = 0;
+  /** Scratch: the per-coordinate gradients of the current sample. */
+  private gradients = new Float64Array(64);
   private biasSumSquares = 0;
 
   constructor(table: SlotTable, offset: number, options: AdaGradOptions) {
@@ -89,6 +91,11 @@ export class AdaGrad implements Optimizer {
     }
     this.biasSumSquares += biasGradient * biasGradient;
     this.b -= (eta * biasGradient) / (Math.sqrt(this.biasSumSquares + g0) + EPSILON);
+  }
+
+  update(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void {
+    this.gradients = sampleGradients(x, g, scaler, this.gradients);
+    this.step(x.indices, this.gradients, x.nnz, g, t);
   }
 
   margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {

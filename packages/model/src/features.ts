@@ -63,7 +63,9 @@ export function featureSlot(name: string, space: FeatureSpace): number {
  */
 export function hashFeatures(features: NamedFeatures, space: FeatureSpace, out: SparseVector): SparseVector {
   out.clear();
-  const mask = slotCount(space) - 1;
+  // 2^bits − 1 by a shift: `2 ** bits` is a call to pow per message (2.5% of a small message).
+  const bits = space.bits;
+  const mask = (bits | 0) === bits && bits >= 0 && bits <= 30 ? (1 << bits) - 1 : slotCount(space) - 1;
   const seed = space.seed;
   // for-in over a plain object is the fastest key walk in V8 and allocates nothing. JSON.parse
   // and object literals have no inherited enumerable properties.

@@ -14,7 +14,15 @@
  * the caches are rebuilt from (z, n) on restore, bit for bit. The bias uses the same rule with
  * λ1 = λ2 = 0. `learningRate` is α (a number; FTRL has its own per-coordinate schedule).
  */
-import { rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
+import {
+  clipGradient,
+  observeRmsScaled,
+  observeStandardCommon,
+  observeStandardScaled,
+  rmsTerm,
+  standardTerm,
+  type FeatureScaler,
+} from './normalizer.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { readField, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
@@ -45,6 +53,8 @@ export class Ftrl implements Optimizer {
   // The bias's weight and √n, cached like a slot's (recomputed whenever biasZ, biasN change).
   private biasWeight = 0;
   private biasRootN = 0;
+  /** Scratch: positions of the entries left to observeStandardScaled by `update`. */
+  private rare = new Int32Array(64);
 
   constructor(table: SlotTable, offset: number, options: FtrlOptions) {
     this.size = table.size;
@@ -79,6 +89,45 @@ export class Ftrl implements Optimizer {
     const offset = this.offset;
     for (let k = 0; k < count; k++) ftrlStep(data, indices[k]! * stride + offset, gradients[k]!, inverseAlpha, beta, l1, l2);
     this.stepBias(biasGradient);
+  }
+
+  update(x: SparseVector, g: number, scaler: FeatureScaler | null, _t: number): void {
+    const { inverseAlpha, beta, l1, l2 } = this;
+    const data = this.table.data;
+    const stride = this.table.stride;
+    const offset = this.offset;
+    const indices = x.indices;
+    const values = x.values;
+    const nnz = x.nnz;
+    if (scaler === null) {
+      for (let k = 0; k < nnz; k++) ftrlStep(data, indices[k]! * stride + offset, clipGradient(g * values[k]!), inverseAlpha, beta, l1, l2);
+    } else if (scaler.mode === 'standard') {
+      // The scaler's common cases and the step in one call-free loop (see observeStandardCommon);
+      // the few values it leaves are done after. Slots are distinct and a step touches only its
+      // own slot, so the order of the steps does not change any value.
+      const scalerAt = scaler.offset;
+      if (this.rare.length < nnz) this.rare = new Int32Array(Math.max(nnz, this.rare.length * 2));
+      const rare = this.rare;
+      let rareCount = 0;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        const xk = observeStandardCommon(data, b + scalerAt, values[k]!);
+        if (xk === xk) ftrlStep(data, b + offset, clipGradient(g * xk), inverseAlpha, beta, l1, l2);
+        else rare[rareCount++] = k;
+      }
+      for (let r = 0; r < rareCount; r++) {
+        const k = rare[r]!;
+        const b = indices[k]! * stride;
+        ftrlStep(data, b + offset, clipGradient(g * observeStandardScaled(data, b + scalerAt, values[k]!)), inverseAlpha, beta, l1, l2);
+      }
+    } else {
+      const scalerAt = scaler.offset;
+      for (let k = 0; k < nnz; k++) {
+        const b = indices[k]! * stride;
+        ftrlStep(data, b + offset, clipGradient(g * observeRmsScaled(data, b + scalerAt, values[k]!)), inverseAlpha, beta, l1, l2);
+      }
+    }
+    this.stepBias(g);
   }
 
   margin(x: SparseVector, scaler: FeatureScaler | null, _prepare: boolean): number {
@@ -163,6 +212,12 @@ function ftrlStep(data: Float64Array, b: number, g: number, inverseAlpha: number
  * restored and eager weights agree bit for bit.
  */
 export function ftrlWeight(z: number, sqrtN: number, inverseAlpha: number, beta: number, l1: number, l2: number): number {
-  if (z <= l1 && z >= -l1) return 0;
-  return -(z - (z > 0 ? l1 : -l1)) / ((beta + sqrtN) * inverseAlpha + l2);
+  // |z| ≤ λ1 as ONE comparison: written `z <= l1 && z >= -l1` it is two branches, the first on
+  // the sign of z, which is random, so it mispredicts on about half of the features (measured:
+  // the default update ×1.2–1.9 without it). Same result for every z, NaN included (false).
+  if (Math.abs(z) <= l1) return 0;
+  // z − sgn(z)·λ1 without a branch on the sign of z, which is random: mispredicted, it cost ~10%
+  // of an update. Same value: sgn(z)·λ1 is exactly ±λ1, and with λ1 = 0 it is z itself.
+  const shrunk = l1 === 0 ? z : z - Math.sign(z) * l1;
+  return -shrunk / ((beta + sqrtN) * inverseAlpha + l2);
 }

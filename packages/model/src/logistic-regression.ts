@@ -9,7 +9,7 @@ import { slotCount } from './features.js';
 import { logLoss, sigmoid } from './loss.js';
 import { AdaGrad } from './adagrad.js';
 import { Ftrl } from './ftrl.js';
-import { FeatureScaler, clipGradient, sampleGradients, type ScalerStatistics } from './normalizer.js';
+import { FeatureScaler, clipGradient, type ScalerStatistics } from './normalizer.js';
 import { resolveLearnerOptions, type LearnerOptions, type LearnerOptionsInput } from './options.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { Sgd } from './sgd.js';
@@ -54,8 +54,6 @@ export class LogisticRegression {
   private readonly table: SlotTable;
   private readonly optimizer: Optimizer;
   private readonly scaler: FeatureScaler | null;
-  /** Scratch: the per-coordinate gradients of the current sample. */
-  private gradients = new Float64Array(64);
   private probabilities = new Float64Array(16);
   private readonly batchGradient = new SparseVector(256);
   private seen = 0;
@@ -110,10 +108,8 @@ export class LogisticRegression {
     const optimizer = this.optimizer;
     const p = sigmoid(optimizer.margin(x, this.scaler, true) + optimizer.bias);
     // The scaler observes x after the prediction, so learn() returns exactly predictProba(x).
-    const g = (p - y) * weight;
-    this.gradients = sampleGradients(x, g, this.scaler, this.gradients);
     this.seen++;
-    optimizer.step(x.indices, this.gradients, x.nnz, g, ++this.stepCount);
+    optimizer.update(x, (p - y) * weight, this.scaler, ++this.stepCount);
     return p;
   }
 

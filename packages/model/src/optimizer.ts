@@ -45,6 +45,14 @@ export interface Optimizer {
   step(indices: Int32Array, gradients: Float64Array, count: number, biasGradient: number, t: number): void;
 
   /**
+   * One learning step on sample x whose loss has ∂L/∂z = g, step number t ≥ 1: the scaler (when
+   * not null) observes each value, coordinate `x.indices[k]` steps with clip(g·x̂_k) (x̂ the
+   * normalised value, after the observation), the bias with g. The same values as
+   * `sampleGradients` followed by `step`, in one pass over x where the optimizer can fuse them.
+   */
+  update(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void;
+
+  /**
    * The sample's margin without the bias, Σ_k w̃_j·(1/s_j)·(x_k − c_j) in entry order
    * (j = x.indices[k]; 1/s_j and c_j from `scaler`, plain Σ w̃_j·x_k when null), reading each
    * weight as `prepareWeight(j)` with `prepare`, else as `weight(j)`. O(nnz(x)).

@@ -7,7 +7,7 @@
  * with the decay and the L1 penalty applied lazily (regularization.ts), so a step costs
  * O(nnz(x)) whatever the number of slots.
  */
-import type { FeatureScaler } from './normalizer.js';
+import { sampleGradients, type FeatureScaler } from './normalizer.js';
 import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
@@ -27,6 +27,8 @@ export class Sgd implements Optimizer {
   private readonly schedule: LearningRateSchedule;
   private readonly fieldCount: number;
   private b = 0;
+  /** Scratch: the per-coordinate gradients of the current sample. */
+  private gradients = new Float64Array(64);
 
   constructor(table: SlotTable, offset: number, options: SgdOptions) {
     this.size = table.size;
@@ -66,6 +68,11 @@ export class Sgd implements Optimizer {
       if (l1) w.catchUp(j);
     }
     this.b -= eta * biasGradient;
+  }
+
+  update(x: SparseVector, g: number, scaler: FeatureScaler | null, t: number): void {
+    this.gradients = sampleGradients(x, g, scaler, this.gradients);
+    this.step(x.indices, this.gradients, x.nnz, g, t);
   }
 
   margin(x: SparseVector, scaler: FeatureScaler | null, prepare: boolean): number {

@@ -39,6 +39,21 @@ test('string hashing equals hashing the TextEncoder UTF-8 bytes, including non-A
     }),
     { numRuns: 300 },
   );
+  // The ASCII fast path (every alignment of name, '=' and value), and a non-ASCII code unit
+  // met after ASCII blocks were already hashed (the fallback restarts from the first byte).
+  const ascii = fc.string({ maxLength: 13 });
+  fc.assert(
+    fc.property(ascii, ascii, fc.integer({ min: 0, max: 0xffffffff }), (a, b, seed) => {
+      assert.equal(murmur3String(a, seed), murmur3Bytes(encoder.encode(a), seed));
+      assert.equal(murmur3NameValue(a, b, seed), murmur3Bytes(encoder.encode(`${a}=${b}`), seed));
+    }),
+    { numRuns: 500 },
+  );
+  const pairs: Array<[string, string]> = [['abcdefgh', 'ijklé'], ['abcdefghé', 'x'], ['user_id', 'u128'], ['genres', 'Children|Comedy|Fantasy|Musical'], ['', ''], ['a', '']];
+  for (const [a, b] of pairs) {
+    assert.equal(murmur3String(`${a}${b}`, 3), murmur3Bytes(encoder.encode(`${a}${b}`), 3), `${a}${b}`);
+    assert.equal(murmur3NameValue(a, b, 3), murmur3Bytes(encoder.encode(`${a}=${b}`), 3), `${a}=${b}`);
+  }
 });
 
 test('featureSlot masks the hash into 2^bits slots', () => {
