@@ -4,8 +4,7 @@ import {
   LogisticRegression,
   ProgressiveMetrics,
   decodeCheckpoint,
-  encodeCheckpoint,
-  encodeServing,
+  encodeSnapshot,
   slotCount,
   type LearnerOptions,
   SparseVector,
@@ -13,6 +12,7 @@ import {
 } from '@streamlr/model';
 import { DEFAULT_DECODE_LIMITS, tryDecodeSample, type DecodeLimits, type Sample } from '@streamlr/protocol';
 import { featurize } from './featurize.js';
+import { SlotSet } from './slot-set.js';
 import type {
   DecodeResult,
   ProgressiveFigures,
@@ -51,11 +51,15 @@ export function storedFeatureNames(extra: Readonly<Record<string, unknown>> | un
   return out;
 }
 
-/** Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. */
-export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null): SnapshotBlobs {
+/**
+ * Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. With
+ * `slots` (every slot the learner may have changed, ascending), encoding is O(slots) beyond one
+ * export of the state (see encodeSnapshot).
+ */
+export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null, slots?: Int32Array): SnapshotBlobs {
   const extra = { ...(info.extra ?? {}), ...(names === null ? {} : { featureNames: topFeatureNames(names, learner) }) };
   const full: SnapshotInfo = { ...info, extra };
-  return { checkpoint: encodeCheckpoint(learner, full), serving: encodeServing(learner, full) };
+  return encodeSnapshot(learner, full, slots === undefined ? {} : { slots });
 }
 
 export interface LogisticLearnerOptions {
@@ -74,6 +78,10 @@ export class LogisticLearner implements StreamLearner<Sample> {
   private model: LogisticRegression;
   private metrics: ProgressiveMetrics;
   private names: FeatureNames;
+  /** Every slot the model was trained on: all a snapshot or the weight figures look at. */
+  private trained: SlotSet;
+  /** Slots whose name is known (or was looked for): a sample with none new skips the dictionary. */
+  private named: SlotSet;
   private readonly vector = new SparseVector(64);
   private readonly limits: DecodeLimits;
 
@@ -84,6 +92,8 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = new LogisticRegression(options);
     this.metrics = new ProgressiveMetrics({ window: settings.window ?? DEFAULT_PROGRESSIVE_METRICS_OPTIONS.window });
     this.names = new FeatureNames(settings.namesCapacity ?? 100_000);
+    this.trained = new SlotSet(this.model.slots);
+    this.named = new SlotSet(this.model.slots);
     this.limits = settings.limits ?? DEFAULT_DECODE_LIMITS;
   }
 
@@ -109,8 +119,14 @@ export class LogisticLearner implements StreamLearner<Sample> {
   learn(sample: Sample): void {
     const space = this.options.featureSpace;
     const x = featurize(sample, space, this.vector);
-    // Names cost string allocations: remembered until the dictionary is full, then no more.
-    if (sample.features !== undefined && this.names.size < this.names.capacity) this.names.record(sample.features, space);
+    this.trained.addAll(x.indices, x.nnz);
+    // Names cost hashing and string allocations: only a sample with a slot not named yet is
+    // recorded (the dictionary keeps the first name of a slot, so skipping the others changes
+    // nothing), until the dictionary is full.
+    if (sample.features !== undefined && this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
+      this.names.record(sample.features, space);
+      this.named.addAll(x.indices, x.nnz);
+    }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
   }
@@ -124,9 +140,13 @@ export class LogisticLearner implements StreamLearner<Sample> {
     return { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
   }
 
+  /** O(trained slots): an untrained slot's weight is 0. */
   weights(): WeightFigures {
-    const w = this.model.weightStats();
-    return { nonzero: w.nonzero, slots: w.slots, sparsity: w.sparsity };
+    const slots = this.trained.sorted();
+    let nonzero = 0;
+    for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
+    const total = this.model.slots;
+    return { nonzero, slots: total, sparsity: 1 - nonzero / total };
   }
 
   snapshot(context: SnapshotContext): SnapshotBlobs {
@@ -141,6 +161,7 @@ export class LogisticLearner implements StreamLearner<Sample> {
         ...(context.extra === undefined ? {} : { extra: context.extra }),
       },
       this.names,
+      this.trained.sorted(),
     );
   }
 
@@ -149,7 +170,12 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = learner;
     this.metrics.reset();
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
-    for (const [slot, name] of storedFeatureNames(header.extra)) this.names.set(slot, name);
+    this.trained = SlotSet.trainedSlotsOf(learner);
+    this.named = new SlotSet(learner.slots);
+    for (const [slot, name] of storedFeatureNames(header.extra)) {
+      this.names.set(slot, name);
+      this.named.add(slot);
+    }
     return { offsets: header.offsets, samplesSeen: header.samplesSeen };
   }
 
@@ -157,6 +183,8 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = new LogisticRegression(this.options);
     this.metrics.reset();
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
+    this.trained = new SlotSet(this.model.slots);
+    this.named = new SlotSet(this.model.slots);
   }
 }
 
