@@ -78,8 +78,12 @@ export class LogisticLearner implements StreamLearner<Sample> {
   private model: LogisticRegression;
   private metrics: ProgressiveMetrics;
   private names: FeatureNames;
-  /** Every slot the model was trained on: all a snapshot or the weight figures look at. */
-  private trained: SlotSet;
+  /**
+   * Every slot the model was trained on: all a snapshot or the weight figures look at. Null after
+   * a restore until first needed (then read from the state, O(2^bits) once), so a learner that is
+   * restored often and rarely snapshots (a partition learner) does not pay for it.
+   */
+  private trained: SlotSet | null;
   /** Slots whose name is known (or was looked for): a sample with none new skips the dictionary. */
   private named: SlotSet;
   private readonly vector = new SparseVector(64);
@@ -119,7 +123,7 @@ export class LogisticLearner implements StreamLearner<Sample> {
   learn(sample: Sample): void {
     const space = this.options.featureSpace;
     const x = featurize(sample, space, this.vector);
-    this.trained.addAll(x.indices, x.nnz);
+    this.trained?.addAll(x.indices, x.nnz);
     // Names cost hashing and string allocations: only a sample with a slot not named yet is
     // recorded (the dictionary keeps the first name of a slot, so skipping the others changes
     // nothing), until the dictionary is full.
@@ -142,7 +146,7 @@ export class LogisticLearner implements StreamLearner<Sample> {
 
   /** O(trained slots): an untrained slot's weight is 0. */
   weights(): WeightFigures {
-    const slots = this.trained.sorted();
+    const slots = this.trainedSlots();
     let nonzero = 0;
     for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
     const total = this.model.slots;
@@ -161,8 +165,14 @@ export class LogisticLearner implements StreamLearner<Sample> {
         ...(context.extra === undefined ? {} : { extra: context.extra }),
       },
       this.names,
-      this.trained.sorted(),
+      this.trainedSlots(),
     );
+  }
+
+  /** The trained slots, ascending. */
+  private trainedSlots(): Int32Array {
+    this.trained ??= SlotSet.trainedSlotsOf(this.model);
+    return this.trained.sorted();
   }
 
   restore(checkpoint: Uint8Array): RestoredState {
@@ -170,7 +180,7 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = learner;
     this.metrics.reset();
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
-    this.trained = SlotSet.trainedSlotsOf(learner);
+    this.trained = null;
     this.named = new SlotSet(learner.slots);
     for (const [slot, name] of storedFeatureNames(header.extra)) {
       this.names.set(slot, name);
