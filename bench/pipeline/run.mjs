@@ -76,7 +76,14 @@ async function rawRun(topic, n) {
   });
   const r = lastJson(stdout);
   if (r.invalid > 0) throw new Error(`raw consumer: ${r.invalid} messages did not decode`);
-  return { ...r, group };
+  return { ...r, usPerMessage: (r.consumingCpuSeconds * 1e6) / n, group };
+}
+
+/** utime + stime of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function vmHwmMb(pid) {
@@ -119,6 +126,7 @@ async function trainerRun(store, topic, n, profileDir, cli = CLI) {
         setTimeout(resolve, 100);
       });
     }
+    const cpuAtAssign = cpuSecondsOf(child.pid);
     let end = 0;
     let version = 0;
     for (;;) {
@@ -134,6 +142,7 @@ async function trainerRun(store, topic, n, profileDir, cli = CLI) {
       if (child.exitCode !== null) throw new Error(`trainer exited with ${child.exitCode} while training`);
       await new Promise((r) => setTimeout(r, 10));
     }
+    const cpuSeconds = cpuSecondsOf(child.pid) - cpuAtAssign;
     const peakRssMb = vmHwmMb(child.pid);
     const url = lines.find((l) => typeof l.http === 'string')?.http;
     let samplesTotal = null;
@@ -142,7 +151,7 @@ async function trainerRun(store, topic, n, profileDir, cli = CLI) {
       samplesTotal = Number(/streamlr_trainer_samples_total\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
     }
     const seconds = (end - assigned.receivedAt) / 1000;
-    return { seconds, rate: n / seconds, peakRssMb, samplesTotal, versions: version, model, group };
+    return { seconds, rate: n / seconds, cpuSeconds, usPerMessage: (cpuSeconds * 1e6) / n, peakRssMb, samplesTotal, versions: version, model, group };
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
     const [code] = await exited;
@@ -185,18 +194,18 @@ export async function runPipeline(options = {}) {
         const r = await rawRun(topic, o.messages);
         groups.push(r.group);
         raw.push(r);
-        log(`pipeline ${partitions}p round ${round}: raw decode-only consumer ${Math.round(r.rate).toLocaleString('en-US')} samples/s, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+        log(`pipeline ${partitions}p round ${round}: raw decode-only consumer ${Math.round(r.rate).toLocaleString('en-US')} samples/s, ${r.usPerMessage.toFixed(2)} CPU µs/message, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
         if (baselineCli !== null) {
           const b = await trainerRun(store, topic, o.messages, undefined, baselineCli);
           groups.push(b.group);
           baseline.push(b);
-          log(`pipeline ${partitions}p round ${round}: baseline trainer (${o.baseline.label}) ${Math.round(b.rate).toLocaleString('en-US')} samples/s (${b.versions} snapshots), peak RSS ${b.peakRssMb.toFixed(0)} MB`);
+          log(`pipeline ${partitions}p round ${round}: baseline trainer (${o.baseline.label}) ${Math.round(b.rate).toLocaleString('en-US')} samples/s (${b.versions} snapshots), ${b.usPerMessage.toFixed(2)} CPU µs/message, peak RSS ${b.peakRssMb.toFixed(0)} MB`);
         }
         const t = await trainerRun(store, topic, o.messages);
         groups.push(t.group);
         trainer.push(t);
         if (t.samplesTotal !== null && t.samplesTotal !== o.messages) throw new Error(`trainer learned ${t.samplesTotal} samples, expected ${o.messages}`);
-        log(`pipeline ${partitions}p round ${round}: trainer ${Math.round(t.rate).toLocaleString('en-US')} samples/s (${t.versions} snapshots), peak RSS ${t.peakRssMb.toFixed(0)} MB`);
+        log(`pipeline ${partitions}p round ${round}: trainer ${Math.round(t.rate).toLocaleString('en-US')} samples/s (${t.versions} snapshots), ${t.usPerMessage.toFixed(2)} CPU µs/message, peak RSS ${t.peakRssMb.toFixed(0)} MB`);
       }
       const rawRate = median(raw.map((r) => r.rate));
       const trainerRate = median(trainer.map((t) => t.rate));
@@ -211,9 +220,16 @@ export async function runPipeline(options = {}) {
         ratio: trainerRate / rawRate,
         rawRssMb: median(raw.map((r) => r.peakRssMb)),
         trainerRssMb: median(trainer.map((t) => t.peakRssMb)),
+        rawUs: median(raw.map((r) => r.usPerMessage)),
+        trainerUs: median(trainer.map((t) => t.usPerMessage)),
         ...(baseline.length === 0
           ? {}
-          : { baseline, baselineRate: median(baseline.map((b) => b.rate)), baselineRssMb: median(baseline.map((b) => b.peakRssMb)) }),
+          : {
+              baseline,
+              baselineRate: median(baseline.map((b) => b.rate)),
+              baselineRssMb: median(baseline.map((b) => b.peakRssMb)),
+              baselineUs: median(baseline.map((b) => b.usPerMessage)),
+            }),
       });
     }
     const missed = results.some((r) => r.ratio < TARGET);
@@ -291,6 +307,24 @@ export function renderPipeline(p) {
         ]),
     '',
     `Target trainer ≥ ${TARGET}× raw: ${p.results.every((r) => r.ratio >= TARGET) ? 'met' : `NOT met (${p.results.map((r) => `${r.partitions} partition${r.partitions > 1 ? 's' : ''}: ${r.ratio.toFixed(2)}×, ${((1 - r.ratio / TARGET) * 100).toFixed(0)}% short`).join('; ')})`}.`,
+    '',
+    'CPU per message (the process\'s user + system CPU over the same span, medians): less moved by other work on the',
+    'shared cores than the rates, so the ratio raw / trainer CPU is the steadier figure of what the trainer adds.',
+    '',
+    ...(p.baseline
+      ? [
+          '| partitions | raw (CPU µs/message) | trainer before | raw / before | trainer after | raw / after |',
+          '|---|---:|---:|---:|---:|---:|',
+          ...p.results.map(
+            (r) =>
+              `| ${r.partitions} | ${r.rawUs.toFixed(2)} | ${r.baselineUs.toFixed(2)} | ${(r.rawUs / r.baselineUs).toFixed(2)}× | ${r.trainerUs.toFixed(2)} | ${(r.rawUs / r.trainerUs).toFixed(2)}× |`,
+          ),
+        ]
+      : [
+          '| partitions | raw (CPU µs/message) | trainer (CPU µs/message) | raw / trainer |',
+          '|---|---:|---:|---:|',
+          ...p.results.map((r) => `| ${r.partitions} | ${r.rawUs.toFixed(2)} | ${r.trainerUs.toFixed(2)} | ${(r.rawUs / r.trainerUs).toFixed(2)}× |`),
+        ]),
     '',
     'Every round:',
     '',

@@ -111,8 +111,7 @@ export class LogisticLearner implements StreamLearner<Sample> {
       // A dense vector longer than the feature space is valid JSON the protocol cannot judge
       // (it does not know the model's bits); learn() would throw on it, so refuse it here.
       const x = result.value.x;
-      const slots = slotCount(this.options.featureSpace);
-      if (x !== undefined && x.length > slots) {
+      if (x !== undefined && x.length > slotCount(this.options.featureSpace)) {
         return { ok: false, error: { reason: 'too_many_features', field: 'x', message: `x: ${x.length} dense values do not fit in 2^${this.options.featureSpace.bits} slots` } };
       }
       return result;
