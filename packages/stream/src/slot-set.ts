@@ -1,20 +1,21 @@
 import type { LogisticRegression } from '@streamlr/model';
 
 /**
- * A set of weight slots with O(1) insertion and membership (a byte per slot) that remembers its
- * members in insertion order, so listing them costs O(members), not O(2^bits).
+ * A set of weight slots with O(1) insertion and membership (a bit per slot: 128 KiB for 2^20
+ * slots, so the lookups of a sample's slots mostly hit the cache next to the model's own table)
+ * that remembers its members in insertion order, so listing them costs O(members), not O(2^bits).
  *
  * The trainer keeps the slots its learner was trained on: a learner changes only the slots of
  * the vectors it learns (DESIGN §3, O(nnz(x)) updates) and a fresh slot's state is all zeros, so
  * these are the only slots a snapshot has to look at (encodeSnapshot's `slots`).
  */
 export class SlotSet {
-  private readonly member: Uint8Array;
+  private readonly member: Uint32Array;
   private list: Int32Array;
   private count = 0;
 
   constructor(readonly slots: number) {
-    this.member = new Uint8Array(slots);
+    this.member = new Uint32Array(Math.ceil(slots / 32));
     this.list = new Int32Array(Math.min(slots, 1024));
   }
 
@@ -23,12 +24,14 @@ export class SlotSet {
   }
 
   has(slot: number): boolean {
-    return this.member[slot] === 1;
+    return (this.member[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }
 
   add(slot: number): void {
-    if (this.member[slot] === 1) return;
-    this.member[slot] = 1;
+    const word = slot >>> 5;
+    const bit = 1 << (slot & 31);
+    if ((this.member[word]! & bit) !== 0) return;
+    this.member[word]! |= bit;
     if (this.count === this.list.length) {
       const grown = new Int32Array(Math.min(this.slots, this.list.length * 2));
       grown.set(this.list);
@@ -40,13 +43,21 @@ export class SlotSet {
   /** Adds `indices[0..n)`; true when any of them was new. */
   addAll(indices: Int32Array, n: number): boolean {
     const before = this.count;
-    for (let k = 0; k < n; k++) if (this.member[indices[k]!] !== 1) this.add(indices[k]!);
+    const member = this.member;
+    for (let k = 0; k < n; k++) {
+      const slot = indices[k]!;
+      if ((member[slot >>> 5]! & (1 << (slot & 31))) === 0) this.add(slot);
+    }
     return this.count !== before;
   }
 
   /** True when every one of `indices[0..n)` is a member. */
   hasAll(indices: Int32Array, n: number): boolean {
-    for (let k = 0; k < n; k++) if (this.member[indices[k]!] !== 1) return false;
+    const member = this.member;
+    for (let k = 0; k < n; k++) {
+      const slot = indices[k]!;
+      if ((member[slot >>> 5]! & (1 << (slot & 31))) === 0) return false;
+    }
     return true;
   }
 
