@@ -16,7 +16,11 @@
 //   topic under `node --cpu-prof`, summarised by bench/pipeline/profile.mjs.
 // Writes bench/pipeline/RESULTS.md and bench/.work/pipeline.json.
 //
+// - With --baseline DIR, the trainer of another build of streamlr in DIR (say `git archive main` built
+//   in a temp dir) runs in every round too: before and after side by side in one run.
+//
 //   node bench/pipeline/run.mjs [--messages N] [--rounds N] [--partitions 1,2] [--profile|--no-profile] [--no-write]
+//                               [--baseline DIR [--baseline-label TEXT]]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -72,7 +76,14 @@ async function rawRun(topic, n) {
   });
   const r = lastJson(stdout);
   if (r.invalid > 0) throw new Error(`raw consumer: ${r.invalid} messages did not decode`);
-  return { ...r, group };
+  return { ...r, usPerMessage: (r.consumingCpuSeconds * 1e6) / n, group };
+}
+
+/** utime + stime of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function vmHwmMb(pid) {
@@ -81,11 +92,11 @@ function vmHwmMb(pid) {
   return kb / 1024;
 }
 
-async function trainerRun(store, topic, n, profileDir) {
+async function trainerRun(store, topic, n, profileDir, cli = CLI) {
   const model = `bench-pipeline-${RUN}-${randomUUID().slice(0, 6)}`;
   const group = `${model}-group`;
   const node = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-  const child = spawn(process.execPath, [...node, CLI, 'trainer', '--topic', topic, '--model', model, '--group', group, '--port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...node, cli, 'trainer', '--topic', topic, '--model', model, '--group', group, '--port', '0', '--host', '127.0.0.1'], {
     env: { ...process.env, KAFKA_BROKERS: BROKERS.join(','), REDIS_URL, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -115,6 +126,7 @@ async function trainerRun(store, topic, n, profileDir) {
         setTimeout(resolve, 100);
       });
     }
+    const cpuAtAssign = cpuSecondsOf(child.pid);
     let end = 0;
     let version = 0;
     for (;;) {
@@ -130,6 +142,7 @@ async function trainerRun(store, topic, n, profileDir) {
       if (child.exitCode !== null) throw new Error(`trainer exited with ${child.exitCode} while training`);
       await new Promise((r) => setTimeout(r, 10));
     }
+    const cpuSeconds = cpuSecondsOf(child.pid) - cpuAtAssign;
     const peakRssMb = vmHwmMb(child.pid);
     const url = lines.find((l) => typeof l.http === 'string')?.http;
     let samplesTotal = null;
@@ -138,7 +151,7 @@ async function trainerRun(store, topic, n, profileDir) {
       samplesTotal = Number(/streamlr_trainer_samples_total\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
     }
     const seconds = (end - assigned.receivedAt) / 1000;
-    return { seconds, rate: n / seconds, peakRssMb, samplesTotal, versions: version, model, group };
+    return { seconds, rate: n / seconds, cpuSeconds, usPerMessage: (cpuSeconds * 1e6) / n, peakRssMb, samplesTotal, versions: version, model, group };
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
     const [code] = await exited;
@@ -148,7 +161,10 @@ async function trainerRun(store, topic, n, profileDir) {
 }
 
 export async function runPipeline(options = {}) {
-  const o = { messages: 500_000, rounds: 3, partitions: [1, 2], profile: 'auto', write: true, log: say, ...options };
+  const o = { messages: 500_000, rounds: 3, partitions: [1, 2], profile: 'auto', write: true, log: say, baseline: null, ...options };
+  // --baseline DIR: another build of streamlr (e.g. `git archive <ref>` built in a temp dir), whose
+  // trainer runs in every round too, between the raw consumer and this trainer: before/after in one run.
+  const baselineCli = o.baseline === null ? null : join(o.baseline.dir, 'services/cli/bin/streamlr.js');
   const log = o.log;
   const started = performance.now();
   const before = machine();
@@ -173,16 +189,23 @@ export async function runPipeline(options = {}) {
       log(`pipeline: produced ${o.messages.toLocaleString('en-US')} samples (~${Math.round(bytes)} B each) to ${topic} (${partitions} partition${partitions > 1 ? 's' : ''}) in ${produceSeconds.toFixed(1)} s`);
       const raw = [];
       const trainer = [];
+      const baseline = [];
       for (let round = 1; round <= o.rounds; round++) {
         const r = await rawRun(topic, o.messages);
         groups.push(r.group);
         raw.push(r);
-        log(`pipeline ${partitions}p round ${round}: raw decode-only consumer ${Math.round(r.rate).toLocaleString('en-US')} samples/s, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+        log(`pipeline ${partitions}p round ${round}: raw decode-only consumer ${Math.round(r.rate).toLocaleString('en-US')} samples/s, ${r.usPerMessage.toFixed(2)} CPU µs/message, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+        if (baselineCli !== null) {
+          const b = await trainerRun(store, topic, o.messages, undefined, baselineCli);
+          groups.push(b.group);
+          baseline.push(b);
+          log(`pipeline ${partitions}p round ${round}: baseline trainer (${o.baseline.label}) ${Math.round(b.rate).toLocaleString('en-US')} samples/s (${b.versions} snapshots), ${b.usPerMessage.toFixed(2)} CPU µs/message, peak RSS ${b.peakRssMb.toFixed(0)} MB`);
+        }
         const t = await trainerRun(store, topic, o.messages);
         groups.push(t.group);
         trainer.push(t);
         if (t.samplesTotal !== null && t.samplesTotal !== o.messages) throw new Error(`trainer learned ${t.samplesTotal} samples, expected ${o.messages}`);
-        log(`pipeline ${partitions}p round ${round}: trainer ${Math.round(t.rate).toLocaleString('en-US')} samples/s (${t.versions} snapshots), peak RSS ${t.peakRssMb.toFixed(0)} MB`);
+        log(`pipeline ${partitions}p round ${round}: trainer ${Math.round(t.rate).toLocaleString('en-US')} samples/s (${t.versions} snapshots), ${t.usPerMessage.toFixed(2)} CPU µs/message, peak RSS ${t.peakRssMb.toFixed(0)} MB`);
       }
       const rawRate = median(raw.map((r) => r.rate));
       const trainerRate = median(trainer.map((t) => t.rate));
@@ -197,6 +220,16 @@ export async function runPipeline(options = {}) {
         ratio: trainerRate / rawRate,
         rawRssMb: median(raw.map((r) => r.peakRssMb)),
         trainerRssMb: median(trainer.map((t) => t.peakRssMb)),
+        rawUs: median(raw.map((r) => r.usPerMessage)),
+        trainerUs: median(trainer.map((t) => t.usPerMessage)),
+        ...(baseline.length === 0
+          ? {}
+          : {
+              baseline,
+              baselineRate: median(baseline.map((b) => b.rate)),
+              baselineRssMb: median(baseline.map((b) => b.peakRssMb)),
+              baselineUs: median(baseline.map((b) => b.usPerMessage)),
+            }),
       });
     }
     const missed = results.some((r) => r.ratio < TARGET);
@@ -225,6 +258,7 @@ export async function runPipeline(options = {}) {
     rounds: o.rounds,
     source: source.relative,
     bytesPerMessage: bytes,
+    baseline: o.baseline === null ? null : o.baseline.label,
     results,
     profile,
   };
@@ -251,20 +285,62 @@ export function renderPipeline(p) {
     '(FTRL, 2^20 slots, snapshot every 100,000 samples or 10 s to Redis), timed from its assignment to the publication',
     'of the snapshot that includes the last message. Each run is a fresh consumer group from the beginning, in its own process.',
     '',
-    '| partitions | raw consumer (samples/s) | trainer (samples/s) | trainer / raw | raw peak RSS | trainer peak RSS |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...p.results.map(
-      (r) =>
-        `| ${r.partitions} | ${int(r.rawRate)} | ${int(r.trainerRate)} | ${r.ratio.toFixed(2)}× | ${r.rawRssMb.toFixed(0)} MB | ${r.trainerRssMb.toFixed(0)} MB |`,
-    ),
+    ...(p.baseline
+      ? [
+          `Before/after in this one run: every round ran the raw consumer, then the trainer built from ${p.baseline} ("before"), then this`,
+          'tree\'s trainer ("after"), each on the same topic from a fresh group.',
+          '',
+          '| partitions | raw consumer (samples/s) | trainer before | before / raw | trainer after | after / raw | raw peak RSS | before peak RSS | after peak RSS |',
+          '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+          ...p.results.map(
+            (r) =>
+              `| ${r.partitions} | ${int(r.rawRate)} | ${int(r.baselineRate)} | ${(r.baselineRate / r.rawRate).toFixed(2)}× | ${int(r.trainerRate)} | ${r.ratio.toFixed(2)}× | ${r.rawRssMb.toFixed(0)} MB | ${r.baselineRssMb.toFixed(0)} MB | ${r.trainerRssMb.toFixed(0)} MB |`,
+          ),
+        ]
+      : [
+          '| partitions | raw consumer (samples/s) | trainer (samples/s) | trainer / raw | raw peak RSS | trainer peak RSS |',
+          '|---|---:|---:|---:|---:|---:|',
+          ...p.results.map(
+            (r) =>
+              `| ${r.partitions} | ${int(r.rawRate)} | ${int(r.trainerRate)} | ${r.ratio.toFixed(2)}× | ${r.rawRssMb.toFixed(0)} MB | ${r.trainerRssMb.toFixed(0)} MB |`,
+          ),
+        ]),
     '',
     `Target trainer ≥ ${TARGET}× raw: ${p.results.every((r) => r.ratio >= TARGET) ? 'met' : `NOT met (${p.results.map((r) => `${r.partitions} partition${r.partitions > 1 ? 's' : ''}: ${r.ratio.toFixed(2)}×, ${((1 - r.ratio / TARGET) * 100).toFixed(0)}% short`).join('; ')})`}.`,
     '',
+    'CPU per message (the process\'s user + system CPU over the same span, medians): less moved by other work on the',
+    'shared cores than the rates, so the ratio raw / trainer CPU is the steadier figure of what the trainer adds.',
+    '',
+    ...(p.baseline
+      ? [
+          '| partitions | raw (CPU µs/message) | trainer before | raw / before | trainer after | raw / after |',
+          '|---|---:|---:|---:|---:|---:|',
+          ...p.results.map(
+            (r) =>
+              `| ${r.partitions} | ${r.rawUs.toFixed(2)} | ${r.baselineUs.toFixed(2)} | ${(r.rawUs / r.baselineUs).toFixed(2)}× | ${r.trainerUs.toFixed(2)} | ${(r.rawUs / r.trainerUs).toFixed(2)}× |`,
+          ),
+        ]
+      : [
+          '| partitions | raw (CPU µs/message) | trainer (CPU µs/message) | raw / trainer |',
+          '|---|---:|---:|---:|',
+          ...p.results.map((r) => `| ${r.partitions} | ${r.rawUs.toFixed(2)} | ${r.trainerUs.toFixed(2)} | ${(r.rawUs / r.trainerUs).toFixed(2)}× |`),
+        ]),
+    '',
     'Every round:',
     '',
-    '| partitions | round | raw (samples/s) | trainer (samples/s) | snapshots published |',
-    '|---|---:|---:|---:|---:|',
-    ...p.results.flatMap((r) => r.raw.map((raw, i) => `| ${r.partitions} | ${i + 1} | ${int(raw.rate)} | ${int(r.trainer[i].rate)} | ${r.trainer[i].versions} |`)),
+    ...(p.baseline
+      ? [
+          '| partitions | round | raw (samples/s) | trainer before (samples/s) | trainer after (samples/s) | snapshots before / after |',
+          '|---|---:|---:|---:|---:|---:|',
+          ...p.results.flatMap((r) =>
+            r.raw.map((raw, i) => `| ${r.partitions} | ${i + 1} | ${int(raw.rate)} | ${int(r.baseline[i].rate)} | ${int(r.trainer[i].rate)} | ${r.baseline[i].versions} / ${r.trainer[i].versions} |`),
+          ),
+        ]
+      : [
+          '| partitions | round | raw (samples/s) | trainer (samples/s) | snapshots published |',
+          '|---|---:|---:|---:|---:|',
+          ...p.results.flatMap((r) => r.raw.map((raw, i) => `| ${r.partitions} | ${i + 1} | ${int(raw.rate)} | ${int(r.trainer[i].rate)} | ${r.trainer[i].versions} |`)),
+        ]),
     '',
   ];
   if (p.profile !== null) {
@@ -294,6 +370,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       profile: { type: 'boolean' },
       'no-profile': { type: 'boolean' },
       'no-write': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      'baseline-label': { type: 'string' },
     },
   });
   await runPipeline({
@@ -302,5 +380,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     partitions: values.partitions.split(',').map(Number),
     profile: values.profile ? true : values['no-profile'] ? false : 'auto',
     write: !values['no-write'],
+    baseline: values.baseline === undefined ? null : { dir: values.baseline, label: values['baseline-label'] ?? values.baseline },
   });
 }

@@ -30,6 +30,7 @@ import { sigmoid } from './loss.js';
 import { LogisticRegression, type LearnerState, type WeightStats } from './logistic-regression.js';
 import type { Normalization } from './normalizer.js';
 import { resolveLearnerOptions, type OptimizerOptions } from './options.js';
+import { exportStateAt } from './slot-state.js';
 import type { SparseVector } from './sparse-vector.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -107,18 +108,35 @@ interface StoredHeader extends SnapshotHeader {
  * and training on gives bit-identical weights to never having stopped.
  */
 export function encodeCheckpoint(learner: LogisticRegression, info: SnapshotInfo): Uint8Array {
-  const state = learner.exportState();
+  return encodeCheckpointState(learner.exportState(), info, null);
+}
+
+/**
+ * `compact` null: `state` holds every slot's values. Otherwise its per-slot arrays hold only the
+ * values at `compact.slots` (see exportStateAt), of arrays of `compact.size` entries.
+ */
+function encodeCheckpointState(state: LearnerState, info: SnapshotInfo, compact: Compact | null): Uint8Array {
   const scalarNames = Object.keys(state.optimizer.scalars).sort();
   const scalars = Float64Array.from(scalarNames, (k) => state.optimizer.scalars[k]!);
-  const arrays: Array<[string, Float64Array | Float32Array]> = [];
-  for (const name of Object.keys(state.optimizer.arrays).sort()) arrays.push([`optimizer.${name}`, state.optimizer.arrays[name]!]);
+  // rms mode keeps no spread: an empty array, stored as one (a compact array is empty too when
+  // no slot was trained, so emptiness is read from the mode, not from the length).
+  const empty = (name: string): boolean => name === 'scaler.spread' && state.options.normalization === 'rms';
+  const source = (name: string, data: Float64Array): ArraySource =>
+    compact === null || empty(name) ? { name, data, slots: null } : { name, data, slots: compact.slots, length: compact.size };
+  const arrays: ArraySource[] = [];
+  for (const name of Object.keys(state.optimizer.arrays).sort()) arrays.push(source(`optimizer.${name}`, state.optimizer.arrays[name]!));
   if (state.scaler !== null) {
-    arrays.push(['scaler.count', state.scaler.count]);
-    arrays.push(['scaler.location', state.scaler.location]);
-    arrays.push(['scaler.spread', state.scaler.spread]);
+    arrays.push(source('scaler.count', state.scaler.count));
+    arrays.push(source('scaler.location', state.scaler.location));
+    arrays.push(source('scaler.spread', state.scaler.spread));
   }
-  arrays.push(['optimizerScalars', scalars]);
+  arrays.push({ name: 'optimizerScalars', data: scalars, slots: null });
   return encode('checkpoint', headerFor('checkpoint', state, info), arrays, { optimizerScalars: scalarNames });
+}
+
+interface Compact {
+  readonly slots: Int32Array;
+  readonly size: number;
 }
 
 export interface ServingEncodeOptions {
@@ -134,17 +152,71 @@ export interface ServingEncodeOptions {
  * sparse, whichever is smaller.
  */
 export function encodeServing(learner: LogisticRegression, info: SnapshotInfo, options: ServingEncodeOptions = {}): Uint8Array {
-  const precision = options.precision ?? 32;
+  return encodeServingOf(learner, learnerCounters(learner), info, options.precision ?? 32, null);
+}
+
+function encodeServingOf(learner: LogisticRegression, counters: LearnerCounters, info: SnapshotInfo, precision: 32 | 64, slots: Int32Array | null): Uint8Array {
   if (precision !== 32 && precision !== 64) {
     throw new SnapshotError('incompatible', `precision must be 32 or 64, got ${String(precision)}`);
   }
-  const raw = learner.rawWeights();
-  const weights = precision === 32 ? toFloat32(raw) : raw;
-  const bias = Float64Array.of(learner.bias);
-  const arrays: Array<[string, Float64Array | Float32Array]> = [['weights', weights], ['bias', bias]];
-  const centers = learner.centers();
-  if (centers !== null) arrays.push(['centers', centers]);
-  return encode('serving', headerFor('serving', learner.exportState(), info), arrays, {});
+  if (slots === null) {
+    const raw = learner.rawWeights();
+    const centers = learner.centers();
+    const arrays: ArraySource[] = [
+      { name: 'weights', data: precision === 32 ? toFloat32(raw) : raw, slots: null },
+      { name: 'bias', data: Float64Array.of(learner.bias), slots: null },
+    ];
+    if (centers !== null) arrays.push({ name: 'centers', data: centers, slots: null });
+    return encode('serving', headerFor('serving', counters, info), arrays, {});
+  }
+  // Values at `slots` only: every other slot was never trained, its weight and centre are 0.
+  const size = learner.slots;
+  const raw = Float64Array.from(slots, (j) => learner.weight(j));
+  const arrays: ArraySource[] = [
+    { name: 'weights', data: precision === 32 ? toFloat32(raw) : raw, slots, length: size },
+    { name: 'bias', data: Float64Array.of(learner.bias), slots: null },
+  ];
+  if (learner.options.normalization === 'standard') {
+    arrays.push({ name: 'centers', data: Float64Array.from(slots, (j) => learner.center(j)), slots, length: size });
+  }
+  return encode('serving', headerFor('serving', counters, info), arrays, {});
+}
+
+/** What both blobs of one version are: the same learner state at the same moment. */
+export interface SnapshotBlobPair {
+  readonly checkpoint: Uint8Array;
+  readonly serving: Uint8Array;
+}
+
+export interface SnapshotEncodeOptions extends ServingEncodeOptions {
+  /**
+   * The slots whose state may be non-zero, ascending and distinct: e.g. every slot of every
+   * vector the learner was trained on (a learner changes only the slots of the vectors it learns,
+   * and a fresh slot's state is all +0). Encoding then looks at these slots only, instead of all
+   * 2^bits. A slot left out whose state is not +0 would be written as 0: the caller guarantees
+   * the list is complete. Default: look at every slot.
+   */
+  readonly slots?: Int32Array;
+}
+
+/**
+ * Both blobs of a version, `encodeCheckpoint` and `encodeServing` byte for byte, from one export
+ * of the learner state (each of those exports it on its own). With `slots`, the cost is
+ * O(slots) (the state is read at those slots only, see slot-state.ts) instead of O(2^bits).
+ */
+export function encodeSnapshot(learner: LogisticRegression, info: SnapshotInfo, options: SnapshotEncodeOptions = {}): SnapshotBlobPair {
+  const slots = options.slots ?? null;
+  if (slots === null) {
+    const state = learner.exportState();
+    return { checkpoint: encodeCheckpointState(state, info, null), serving: encodeServingOf(learner, state, info, options.precision ?? 32, null) };
+  }
+  // O(slots) when the slot table's layout is understood (slot-state.ts), else from the full export.
+  const state = exportStateAt(learner, slots) ?? stateAt(learner.exportState(), slots);
+  const compact: Compact = { slots, size: learner.slots };
+  return {
+    checkpoint: encodeCheckpointState(state, info, compact),
+    serving: encodeServingOf(learner, state, info, options.precision ?? 32, slots),
+  };
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -159,7 +231,26 @@ function toFloat32(raw: Float64Array): Float32Array {
   return out;
 }
 
-function headerFor(kind: SnapshotKind, state: LearnerState, info: SnapshotInfo): SnapshotHeader {
+/** A full state's per-slot arrays cut down to the values at `slots` (as exportStateAt gives). */
+function stateAt(state: LearnerState, slots: Int32Array): LearnerState {
+  const at = (a: Float64Array): Float64Array => (a.length === 0 ? a : Float64Array.from(slots, (j) => a[j]!));
+  const arrays = Object.fromEntries(Object.entries(state.optimizer.arrays).map(([name, a]) => [name, at(a)]));
+  const sc = state.scaler;
+  return {
+    ...state,
+    optimizer: { arrays, scalars: state.optimizer.scalars },
+    scaler: sc === null ? null : { count: at(sc.count), location: at(sc.location), spread: at(sc.spread) },
+  };
+}
+
+/** The learner-wide part of a header: options and counters (no per-slot state). */
+type LearnerCounters = Pick<LearnerState, 'options' | 'samplesSeen' | 'steps'>;
+
+function learnerCounters(learner: LogisticRegression): LearnerCounters {
+  return { options: learner.options, samplesSeen: learner.samplesSeen, steps: learner.steps };
+}
+
+function headerFor(kind: SnapshotKind, state: LearnerCounters, info: SnapshotInfo): SnapshotHeader {
   validateInfo(info);
   const m = info.metrics ?? {};
   const header: SnapshotHeader = {
@@ -202,30 +293,53 @@ function finiteOrNull(v: number | null | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/**
+ * One array to write: `data` holds all its values (`slots` null), or only the values at `slots`
+ * (ascending; `data[k]` is the entry at `slots[k]`, every other entry is +0) of an array of
+ * `length` entries.
+ */
+type ArraySource =
+  | { readonly name: string; readonly data: Float64Array | Float32Array; readonly slots: null }
+  | { readonly name: string; readonly data: Float64Array | Float32Array; readonly slots: Int32Array; readonly length: number };
+
+interface ArrayPlan {
+  readonly entry: ArrayEntry;
+  /** Dense: every value. Sparse: the values at `indices`. */
+  readonly values: Float64Array | Float32Array;
+  readonly indices: Int32Array | null;
+}
+
+/** Dense or sparse, whichever is smaller (sparse leaves out entries whose bits are all zero). */
+function planArray(source: ArraySource): ArrayPlan {
+  const { name, data } = source;
+  const dtype: DType = data instanceof Float64Array ? 'f64' : 'f32';
+  const width = dtype === 'f64' ? 8 : 4;
+  const length = source.slots === null ? data.length : source.length;
+  const positions = source.slots === null ? null : nonzeroPositions(data);
+  const nnz = positions === null ? countNonzeroBits(data) : positions.length;
+  if (align8(nnz * 4) + nnz * width < length * width) {
+    const entry: ArrayEntry = { name, dtype, length, encoding: 'sparse', nnz };
+    if (source.slots === null || positions === null) {
+      const indices = nonzeroSlots(data, nnz);
+      return { entry, indices, values: gather(data, indices) };
+    }
+    return { entry, indices: gather32(source.slots, positions), values: gather(data, positions) };
+  }
+  const entry: ArrayEntry = { name, dtype, length, encoding: 'dense' };
+  if (source.slots === null) return { entry, indices: null, values: data };
+  const dense = dtype === 'f64' ? new Float64Array(length) : new Float32Array(length);
+  for (let k = 0; k < source.slots.length; k++) dense[source.slots[k]!] = data[k]!;
+  return { entry, indices: null, values: dense };
+}
+
 function encode(
   kind: SnapshotKind,
   header: SnapshotHeader,
-  arrays: ReadonlyArray<readonly [string, Float64Array | Float32Array]>,
+  arrays: readonly ArraySource[],
   more: { optimizerScalars?: readonly string[] },
 ): Uint8Array {
-  const entries: ArrayEntry[] = [];
-  const plans: Array<{ entry: ArrayEntry; data: Float64Array | Float32Array; nonzero: Int32Array | null }> = [];
-  for (const [name, data] of arrays) {
-    const dtype: DType = data instanceof Float64Array ? 'f64' : 'f32';
-    const width = dtype === 'f64' ? 8 : 4;
-    const nonzeroCount = countNonzeroBits(data);
-    const sparseBytes = align8(nonzeroCount * 4) + nonzeroCount * width;
-    let entry: ArrayEntry;
-    let nonzero: Int32Array | null = null;
-    if (sparseBytes < data.length * width) {
-      nonzero = nonzeroSlots(data, nonzeroCount);
-      entry = { name, dtype, length: data.length, encoding: 'sparse', nnz: nonzeroCount };
-    } else {
-      entry = { name, dtype, length: data.length, encoding: 'dense' };
-    }
-    entries.push(entry);
-    plans.push({ entry, data, nonzero });
-  }
+  const plans = arrays.map(planArray);
+  const entries = plans.map((p) => p.entry);
   const stored: StoredHeader = { ...header, arrays: entries, ...(more.optimizerScalars ? { optimizerScalars: more.optimizerScalars } : {}) };
   const json = new TextEncoder().encode(JSON.stringify(stored));
   const headerBytes = align8(json.length);
@@ -245,18 +359,12 @@ function encode(
   out.set(json, PRELUDE_BYTES);
   out.fill(0x20, PRELUDE_BYTES + json.length, PRELUDE_BYTES + headerBytes);
   let offset = PRELUDE_BYTES + headerBytes;
-  for (const { entry, data, nonzero } of plans) {
-    if (nonzero === null) {
-      writeValues(view, offset, data);
+  for (const { entry, values, indices } of plans) {
+    if (indices === null) {
+      writeValues(view, offset, values);
     } else {
-      writeIndices(view, offset, nonzero);
-      const valuesAt = offset + align8(nonzero.length * 4);
-      const width = entry.dtype === 'f64' ? 8 : 4;
-      for (let k = 0; k < nonzero.length; k++) {
-        const at = valuesAt + k * width;
-        if (width === 8) view.setFloat64(at, data[nonzero[k]!]!, true);
-        else view.setFloat32(at, data[nonzero[k]!]!, true);
-      }
+      writeIndices(view, offset, indices);
+      writeValues(view, offset + align8(indices.length * 4), values);
     }
     offset += arrayBytes(entry);
   }
@@ -285,6 +393,23 @@ function countNonzeroBits(data: Float64Array | Float32Array): number {
     for (let i = 0; i < data.length; i++) if (words[i] !== 0) count++;
   }
   return count;
+}
+
+/** Positions of the entries whose bit pattern is not all zeros (so −0 counts as non-zero). */
+function nonzeroPositions(data: Float64Array | Float32Array): Int32Array {
+  return nonzeroSlots(data, countNonzeroBits(data));
+}
+
+function gather(data: Float64Array | Float32Array, at: Int32Array): Float64Array | Float32Array {
+  const out = data instanceof Float64Array ? new Float64Array(at.length) : new Float32Array(at.length);
+  for (let k = 0; k < at.length; k++) out[k] = data[at[k]!]!;
+  return out;
+}
+
+function gather32(data: Int32Array, at: Int32Array): Int32Array {
+  const out = new Int32Array(at.length);
+  for (let k = 0; k < at.length; k++) out[k] = data[at[k]!]!;
+  return out;
 }
 
 function nonzeroSlots(data: Float64Array | Float32Array, count: number): Int32Array {

@@ -20,3 +20,4 @@ export * from './partition-mixer.js';
 export * from './partitioned-training.js';
 export * from './operators/dead-letter-once.js';
 export * from './partition-checkpoint.js';
+export * from './slot-set.js';

@@ -4,8 +4,7 @@ import {
   LogisticRegression,
   ProgressiveMetrics,
   decodeCheckpoint,
-  encodeCheckpoint,
-  encodeServing,
+  encodeSnapshot,
   slotCount,
   type LearnerOptions,
   SparseVector,
@@ -13,6 +12,7 @@ import {
 } from '@streamlr/model';
 import { DEFAULT_DECODE_LIMITS, tryDecodeSample, type DecodeLimits, type Sample } from '@streamlr/protocol';
 import { featurize } from './featurize.js';
+import { SlotSet } from './slot-set.js';
 import type {
   DecodeResult,
   ProgressiveFigures,
@@ -51,11 +51,15 @@ export function storedFeatureNames(extra: Readonly<Record<string, unknown>> | un
   return out;
 }
 
-/** Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. */
-export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null): SnapshotBlobs {
+/**
+ * Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. With
+ * `slots` (every slot the learner may have changed, ascending), encoding is O(slots) beyond one
+ * export of the state (see encodeSnapshot).
+ */
+export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null, slots?: Int32Array): SnapshotBlobs {
   const extra = { ...(info.extra ?? {}), ...(names === null ? {} : { featureNames: topFeatureNames(names, learner) }) };
   const full: SnapshotInfo = { ...info, extra };
-  return { checkpoint: encodeCheckpoint(learner, full), serving: encodeServing(learner, full) };
+  return encodeSnapshot(learner, full, slots === undefined ? {} : { slots });
 }
 
 export interface LogisticLearnerOptions {
@@ -74,6 +78,14 @@ export class LogisticLearner implements StreamLearner<Sample> {
   private model: LogisticRegression;
   private metrics: ProgressiveMetrics;
   private names: FeatureNames;
+  /**
+   * Every slot the model was trained on: all a snapshot or the weight figures look at. Null after
+   * a restore until first needed (then read from the state, O(2^bits) once), so a learner that is
+   * restored often and rarely snapshots (a partition learner) does not pay for it.
+   */
+  private trained: SlotSet | null;
+  /** Slots whose name is known (or was looked for): a sample with none new skips the dictionary. */
+  private named: SlotSet;
   private readonly vector = new SparseVector(64);
   private readonly limits: DecodeLimits;
 
@@ -84,6 +96,8 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = new LogisticRegression(options);
     this.metrics = new ProgressiveMetrics({ window: settings.window ?? DEFAULT_PROGRESSIVE_METRICS_OPTIONS.window });
     this.names = new FeatureNames(settings.namesCapacity ?? 100_000);
+    this.trained = new SlotSet(this.model.slots);
+    this.named = new SlotSet(this.model.slots);
     this.limits = settings.limits ?? DEFAULT_DECODE_LIMITS;
   }
 
@@ -97,8 +111,7 @@ export class LogisticLearner implements StreamLearner<Sample> {
       // A dense vector longer than the feature space is valid JSON the protocol cannot judge
       // (it does not know the model's bits); learn() would throw on it, so refuse it here.
       const x = result.value.x;
-      const slots = slotCount(this.options.featureSpace);
-      if (x !== undefined && x.length > slots) {
+      if (x !== undefined && x.length > slotCount(this.options.featureSpace)) {
         return { ok: false, error: { reason: 'too_many_features', field: 'x', message: `x: ${x.length} dense values do not fit in 2^${this.options.featureSpace.bits} slots` } };
       }
       return result;
@@ -109,8 +122,14 @@ export class LogisticLearner implements StreamLearner<Sample> {
   learn(sample: Sample): void {
     const space = this.options.featureSpace;
     const x = featurize(sample, space, this.vector);
-    // Names cost string allocations: remembered until the dictionary is full, then no more.
-    if (sample.features !== undefined && this.names.size < this.names.capacity) this.names.record(sample.features, space);
+    this.trained?.addAll(x.indices, x.nnz);
+    // Names cost hashing and string allocations: only a sample with a slot not named yet is
+    // recorded (the dictionary keeps the first name of a slot, so skipping the others changes
+    // nothing), until the dictionary is full.
+    if (sample.features !== undefined && this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
+      this.names.record(sample.features, space);
+      this.named.addAll(x.indices, x.nnz);
+    }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
   }
@@ -124,9 +143,13 @@ export class LogisticLearner implements StreamLearner<Sample> {
     return { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
   }
 
+  /** O(trained slots): an untrained slot's weight is 0. */
   weights(): WeightFigures {
-    const w = this.model.weightStats();
-    return { nonzero: w.nonzero, slots: w.slots, sparsity: w.sparsity };
+    const slots = this.trainedSlots();
+    let nonzero = 0;
+    for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
+    const total = this.model.slots;
+    return { nonzero, slots: total, sparsity: 1 - nonzero / total };
   }
 
   snapshot(context: SnapshotContext): SnapshotBlobs {
@@ -141,7 +164,14 @@ export class LogisticLearner implements StreamLearner<Sample> {
         ...(context.extra === undefined ? {} : { extra: context.extra }),
       },
       this.names,
+      this.trainedSlots(),
     );
+  }
+
+  /** The trained slots, ascending. */
+  private trainedSlots(): Int32Array {
+    this.trained ??= SlotSet.trainedSlotsOf(this.model);
+    return this.trained.sorted();
   }
 
   restore(checkpoint: Uint8Array): RestoredState {
@@ -149,7 +179,12 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = learner;
     this.metrics.reset();
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
-    for (const [slot, name] of storedFeatureNames(header.extra)) this.names.set(slot, name);
+    this.trained = null;
+    this.named = new SlotSet(learner.slots);
+    for (const [slot, name] of storedFeatureNames(header.extra)) {
+      this.names.set(slot, name);
+      this.named.add(slot);
+    }
     return { offsets: header.offsets, samplesSeen: header.samplesSeen };
   }
 
@@ -157,6 +192,8 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.model = new LogisticRegression(this.options);
     this.metrics.reset();
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
+    this.trained = new SlotSet(this.model.slots);
+    this.named = new SlotSet(this.model.slots);
   }
 }
 

@@ -1,14 +1,14 @@
-import { concatMap, defer, EMPTY, expand, from, lastValueFrom, of, takeWhile, type Subscription } from 'rxjs';
+import { concatMap, defer, EMPTY, expand, lastValueFrom, of, takeWhile, type Subscription } from 'rxjs';
 import type { ModelStore, VersionMeta } from '@streamlr/store';
 import { fromBatches } from './batches.js';
-import type { DeadLetterSink, Rejection } from './dead-letters.js';
+import type { DeadLetterSink } from './dead-letters.js';
 import { FencedError, OffsetOutOfRangeError, StreamError, withRetry } from './errors.js';
 import type { StreamLearner } from './learner.js';
-import { decodeRecords } from './operators/decode-records.js';
-import { deadLetter } from './operators/dead-letter.js';
-import type { Envelope } from './operators/envelope.js';
-import { learnSamples } from './operators/learn-samples.js';
-import { skipApplied } from './operators/skip-applied.js';
+import { deadLetterStep } from './operators/dead-letter-step.js';
+import { decodeStep } from './operators/decode-step.js';
+import { learnStep } from './operators/learn-step.js';
+import type { PendingStep, RecordStep } from './operators/record-step.js';
+import { skipAppliedRecords } from './operators/skip-applied-records.js';
 import { SnapshotSchedule, type SnapshotScheduleOptions } from './operators/snapshot-schedule.js';
 import { Positions } from './positions.js';
 import { partitionKey, type BatchContext, type StreamAdmin, type StreamConsumer, type TopicPartition } from './transport.js';
@@ -283,35 +283,46 @@ export class TrainingPipeline<S> {
     const refused = new Map<string, number>();
     let lastHandled: string | null = null;
 
-    /** Runs records [start, …) through the per-record operators; returns where it stopped. */
+    /**
+     * Runs records [start, …) through the step operators (each a loop over the step's records);
+     * returns where it stopped. The position moves once per step, past the last handled record,
+     * after every update of the step (a failure in between publishes nothing: the pipeline fails).
+     */
     const trainStep = (start: number): number => {
       // The count trigger is exact: a step never runs past the record that makes a snapshot due.
       const end = Math.min(batch.messages.length, start + this.chunkSize, start + this.schedule.remaining());
-      const envelopes: Envelope[] = [];
-      for (let i = start; i < end; i++) {
-        const record = batch.messages[i]!;
-        envelopes.push({ topic: batch.topic, partition: batch.partition, key, offset: BigInt(record.offset), record });
-      }
-      from(envelopes)
+      const step: RecordStep = { topic: batch.topic, partition: batch.partition, key, records: batch.messages, start, end };
+      let handled: PendingStep | null = null;
+      let failure: { error: unknown } | null = null;
+      of(step)
         .pipe(
-          skipApplied(this.positions, () => {
-            skipped++;
+          skipAppliedRecords(this.positions, (n) => {
+            skipped += n;
           }),
-          decodeRecords((bytes) => learner.decode(bytes)),
-          deadLetter<S>(deadLetters, (envelope: Envelope, rejection: Rejection) => {
+          decodeStep((bytes) => learner.decode(bytes)),
+          deadLetterStep<S>(deadLetters, ({ rejection }) => {
             refused.set(rejection.reason, (refused.get(rejection.reason) ?? 0) + 1);
-            this.positions.advance(key, envelope.offset);
-            this.schedule.count(1);
-            lastHandled = envelope.record.offset;
           }),
-          learnSamples(learner, ({ envelope }) => {
-            learned++;
-            this.positions.advance(key, envelope.offset);
-            this.schedule.count(1);
-            lastHandled = envelope.record.offset;
+          learnStep(learner, (n) => {
+            learned += n;
           }),
         )
-        .subscribe();
+        .subscribe({
+          next: (done) => {
+            handled = done;
+          },
+          error: (error: unknown) => {
+            failure = { error };
+          },
+        });
+      if (failure !== null) throw (failure as { error: unknown }).error;
+      const pending = (handled as PendingStep | null)?.pending;
+      if (pending !== undefined && pending.length > 0) {
+        const last = batch.messages[pending[pending.length - 1]!]!;
+        this.positions.advance(key, BigInt(last.offset));
+        this.schedule.count(pending.length);
+        lastHandled = last.offset;
+      }
       return end;
     };
 

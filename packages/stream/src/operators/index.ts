@@ -6,3 +6,8 @@ export * from './learn-samples.js';
 export * from './snapshot-schedule.js';
 export * from './score-events.js';
 export * from './score-records.js';
+export * from './record-step.js';
+export * from './skip-applied-records.js';
+export * from './decode-step.js';
+export * from './dead-letter-step.js';
+export * from './learn-step.js';
