@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as current from '@streamlr/model';
-import type { LearnerOptionsInput, SparseVector as SparseVectorType } from '@streamlr/model';
+import { seededRandom, type LearnerOptionsInput, type SparseVector as SparseVectorType } from '@streamlr/model';
 import { decodeSample } from '@streamlr/protocol';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -59,17 +59,6 @@ async function baselineModel(ref: string): Promise<Model> {
     execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir], { stdio: 'inherit' });
   }
   return (await import(pathToFileURL(entry).href)) as Model;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function median(values: number[]): number {
@@ -169,7 +158,7 @@ interface Prehashed {
 }
 
 function prehashedPool(model: Model, bits: number, count: number, seed: number): Prehashed[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const space = { bits, seed: 0 };
   return Array.from({ length: count }, () => {
     const f = namedSample(rand, 30, 10);
@@ -232,7 +221,7 @@ function jsonRate(impl: Impl, messages: readonly string[], bytes: readonly Buffe
 // 3. Update cost against the number of slots
 
 function vectorsOver(model: Model, bits: number, count: number, nnz: number, seed: number): Prehashed[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const m = 2 ** bits;
   return Array.from({ length: count }, () => {
     const x = new model.SparseVector(nnz);
@@ -312,7 +301,7 @@ async function main(): Promise<void> {
     movielens.slice(0, 20_000).map((r, i) => JSON.stringify({ id: `r-${i}`, ts: 1_764_000_000_000 + i, label: r.y, features: r.features })),
   ]);
   for (const [categorical, numeric] of [[12, 8], [30, 10]] as const) {
-    const jr = prng(2);
+    const jr = seededRandom(2);
     jsonCases.push([
       `${categorical + numeric} features (${categorical} strings, ${numeric} numeric)`,
       Array.from({ length: 20_000 }, (_, i) => {

@@ -17,7 +17,7 @@ import { LazyRegularizedWeights } from './regularization.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
 import { makeSchedule, type LearningRateSchedule } from './schedules.js';
 import { lazyState, restoreLazy } from './sgd.js';
-import { readField, writeField, type SlotTable } from './slot-table.js';
+import { readFieldAt, writeField, type SlotTable } from './slot-table.js';
 import type { AdaGradOptions } from './options.js';
 import type { SparseVector } from './sparse-vector.js';
 
@@ -102,9 +102,9 @@ export class AdaGrad implements Optimizer {
     return this.w.margin(x, scaler, prepare);
   }
 
-  state(): OptimizerState {
-    const base = lazyState(this.w, { bias: this.b, biasSumSquares: this.biasSumSquares });
-    return { arrays: { ...base.arrays, sumSquares: readField(this.w.table, this.sumAt) }, scalars: base.scalars };
+  state(slots: Int32Array | null = null): OptimizerState {
+    const base = lazyState(this.w, { bias: this.b, biasSumSquares: this.biasSumSquares }, slots);
+    return { arrays: { ...base.arrays, sumSquares: readFieldAt(this.w.table, this.sumAt, slots) }, scalars: base.scalars };
   }
 
   restore(state: OptimizerState): void {

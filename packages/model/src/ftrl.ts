@@ -24,7 +24,7 @@ import {
   type FeatureScaler,
 } from './normalizer.js';
 import { readScalar, type Optimizer, type OptimizerState } from './optimizer.js';
-import { readField, writeField, type SlotTable } from './slot-table.js';
+import { readFieldAt, writeField, type SlotTable } from './slot-table.js';
 import type { FtrlOptions } from './options.js';
 import type { SparseVector } from './sparse-vector.js';
 
@@ -171,9 +171,10 @@ export class Ftrl implements Optimizer {
     this.biasWeight = ftrlWeight(this.biasZ, rootNext, this.inverseAlpha, this.beta, 0, 0);
   }
 
-  state(): OptimizerState {
+  state(slots: Int32Array | null = null): OptimizerState {
     return {
-      arrays: { z: readField(this.table, this.offset + Z), n: readField(this.table, this.offset + N) },
+      // Only z and n: w and √n are caches, rebuilt from them by `restore`.
+      arrays: { z: readFieldAt(this.table, this.offset + Z, slots), n: readFieldAt(this.table, this.offset + N, slots) },
       scalars: { biasZ: this.biasZ, biasN: this.biasN },
     };
   }

@@ -41,7 +41,7 @@ export {
   type OptimizerOptionsInput,
   type SgdOptions,
 } from './options.js';
-export { LogisticRegression, type LabeledVector, type LearnerState, type WeightStats } from './logistic-regression.js';
+export { LogisticRegression, type ExportStateOptions, type LabeledVector, type LearnerState, type WeightStats } from './logistic-regression.js';
 export { fitBatch, fitEpochs, fitMiniBatches, type EpochOptions } from './batch.js';
 export { EagerReferenceLearner } from './eager.js';
 export {

@@ -47,6 +47,15 @@ export interface LearnerState {
   readonly scaler: ScalerStatistics | null;
 }
 
+/** Options of `LogisticRegression.exportState`. */
+export interface ExportStateOptions {
+  /**
+   * Export only these slots (each in [0, 2^bits); a RangeError names the first that is not).
+   * Default: every slot.
+   */
+  readonly slots?: Int32Array;
+}
+
 export class LogisticRegression {
   readonly options: LearnerOptions;
   /** Number of weight slots, 2^bits. */
@@ -216,14 +225,22 @@ export class LogisticRegression {
     return this.table.data.byteLength;
   }
 
-  /** The complete state as plain arrays (copies, O(m)). Used by snapshots and merging. */
-  exportState(): LearnerState {
+  /**
+   * The complete state as plain arrays (copies, O(m)). Used by snapshots and merging.
+   *
+   * With `slots`, every per-slot array holds only the values of those slots, the k-th being slot
+   * `slots[k]`'s (an array the full export gives empty stays empty), at O(slots) instead of one
+   * pass over all 2^bits records per array: what a snapshot of a sparse model needs (see
+   * encodeSnapshot's `slots`). Scalars and counters are those of the full export.
+   */
+  exportState(options: ExportStateOptions = {}): LearnerState {
+    const slots = options.slots ?? null;
     return {
       options: this.options,
       samplesSeen: this.seen,
       steps: this.stepCount,
-      optimizer: this.optimizer.state(),
-      scaler: this.scaler === null ? null : this.scaler.statistics(),
+      optimizer: this.optimizer.state(slots),
+      scaler: this.scaler === null ? null : this.scaler.statistics(slots),
     };
   }
 

@@ -30,7 +30,7 @@
  * O(nnz(x)) per update. Regularisation applies to w̃, as with standardised batch features.
  * Scaler statistics are part of the checkpoint; they live in the learner's slot table.
  */
-import { createSlotTable, readField, writeField, type SlotTable } from './slot-table.js';
+import { createSlotTable, readFieldAt, writeField, type SlotTable } from './slot-table.js';
 import type { SparseVector } from './sparse-vector.js';
 
 export type Normalization = 'standard' | 'rms' | 'none';
@@ -332,12 +332,15 @@ export class FeatureScaler {
     else for (let k = 0; k < x.nnz; k++) observeRms(data, indices[k]! * stride + offset, values[k]!);
   }
 
-  /** The statistics as plain arrays (copies). O(m). */
-  statistics(): ScalerStatistics {
+  /**
+   * The statistics as plain arrays (copies), O(m); with `slots`, of those slots only (the k-th
+   * value is slot `slots[k]`'s), O(slots). 1/s is derived, rebuilt by `restore`.
+   */
+  statistics(slots: Int32Array | null = null): ScalerStatistics {
     return {
-      count: readField(this.table, this.offset + COUNT),
-      location: readField(this.table, this.offset + LOCATION),
-      spread: this.standard ? readField(this.table, this.offset + SPREAD) : new Float64Array(0),
+      count: readFieldAt(this.table, this.offset + COUNT, slots),
+      location: readFieldAt(this.table, this.offset + LOCATION, slots),
+      spread: this.standard ? readFieldAt(this.table, this.offset + SPREAD, slots) : new Float64Array(0),
     };
   }
 

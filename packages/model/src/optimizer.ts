@@ -62,8 +62,11 @@ export interface Optimizer {
   /** Bytes held in typed arrays (state and caches), for memory reporting. */
   readonly byteLength: number;
 
-  /** The complete state as named per-slot arrays (copies) and scalars. O(m). */
-  state(): OptimizerState;
+  /**
+   * The complete state as named per-slot arrays (copies) and scalars, O(m); with `slots`, each
+   * array holds only those slots' values (the k-th is slot `slots[k]`'s), O(slots).
+   */
+  state(slots?: Int32Array | null): OptimizerState;
 
   /** Replaces the state with `state` (as produced by `state()` of the same kind). O(m). */
   restore(state: OptimizerState): void;

@@ -33,7 +33,7 @@
  * Storage: v_j (and q_j with L1) are fields of the learner's slot table (slot-table.ts).
  */
 import { rmsTerm, standardTerm, type FeatureScaler } from './normalizer.js';
-import { readField, writeField, type SlotTable } from './slot-table.js';
+import { readFieldAt, writeField, type SlotTable } from './slot-table.js';
 import type { SparseVector } from './sparse-vector.js';
 
 const RENORMALIZE_BELOW = 1e-64;
@@ -158,10 +158,13 @@ export class LazyRegularizedWeights {
     this.scale = 1;
   }
 
-  /** Named per-slot arrays (copies) for snapshots: `weights` (v) and `l1Applied` (q). */
-  arrays(): Record<string, Float64Array> {
-    const out: Record<string, Float64Array> = { weights: readField(this.table, this.valueAt) };
-    if (this.appliedAt >= 0) out['l1Applied'] = readField(this.table, this.appliedAt);
+  /**
+   * Named per-slot arrays (copies) for snapshots: `weights` (v) and `l1Applied` (q), of every
+   * slot, or of `slots` only (see readFieldAt).
+   */
+  arrays(slots: Int32Array | null = null): Record<string, Float64Array> {
+    const out: Record<string, Float64Array> = { weights: readFieldAt(this.table, this.valueAt, slots) };
+    if (this.appliedAt >= 0) out['l1Applied'] = readFieldAt(this.table, this.appliedAt, slots);
     return out;
   }
 

@@ -79,8 +79,8 @@ export class Sgd implements Optimizer {
     return this.w.margin(x, scaler, prepare);
   }
 
-  state(): OptimizerState {
-    return lazyState(this.w, { bias: this.b });
+  state(slots: Int32Array | null = null): OptimizerState {
+    return lazyState(this.w, { bias: this.b }, slots);
   }
 
   restore(state: OptimizerState): void {
@@ -89,8 +89,8 @@ export class Sgd implements Optimizer {
   }
 }
 
-export function lazyState(w: LazyRegularizedWeights, scalars: Record<string, number>): OptimizerState {
-  return { arrays: w.arrays(), scalars: { ...scalars, scale: w.scale, l1Budget: w.budget } };
+export function lazyState(w: LazyRegularizedWeights, scalars: Record<string, number>, slots: Int32Array | null): OptimizerState {
+  return { arrays: w.arrays(slots), scalars: { ...scalars, scale: w.scale, l1Budget: w.budget } };
 }
 
 export function restoreLazy(w: LazyRegularizedWeights, state: OptimizerState): void {

@@ -35,3 +35,19 @@ export function writeField(table: SlotTable, offset: number, values: Float64Arra
   }
   for (let j = 0, b = offset; j < size; j++, b += stride) data[b] = values[j]!;
 }
+
+/**
+ * Copies field `offset` of the given slots out into a plain array (the k-th value is slot
+ * `slots[k]`'s), or of every slot when `slots` is null (`readField`). O(slots).
+ */
+export function readFieldAt(table: SlotTable, offset: number, slots: Int32Array | null): Float64Array {
+  if (slots === null) return readField(table, offset);
+  const { data, stride, size } = table;
+  const out = new Float64Array(slots.length);
+  for (let k = 0; k < slots.length; k++) {
+    const j = slots[k]!;
+    if (!(j >= 0 && j < size)) throw new RangeError(`slot ${j} at position ${k}: expected an integer in [0, ${size})`);
+    out[k] = data[j * stride + offset]!;
+  }
+  return out;
+}

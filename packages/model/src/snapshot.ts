@@ -30,7 +30,6 @@ import { sigmoid } from './loss.js';
 import { LogisticRegression, type LearnerState, type WeightStats } from './logistic-regression.js';
 import type { Normalization } from './normalizer.js';
 import { resolveLearnerOptions, type OptimizerOptions } from './options.js';
-import { exportStateAt } from './slot-state.js';
 import type { SparseVector } from './sparse-vector.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -113,7 +112,7 @@ export function encodeCheckpoint(learner: LogisticRegression, info: SnapshotInfo
 
 /**
  * `compact` null: `state` holds every slot's values. Otherwise its per-slot arrays hold only the
- * values at `compact.slots` (see exportStateAt), of arrays of `compact.size` entries.
+ * values at `compact.slots` (see LogisticRegression.exportState), of arrays of `compact.size` entries.
  */
 function encodeCheckpointState(state: LearnerState, info: SnapshotInfo, compact: Compact | null): Uint8Array {
   const scalarNames = Object.keys(state.optimizer.scalars).sort();
@@ -202,7 +201,7 @@ export interface SnapshotEncodeOptions extends ServingEncodeOptions {
 /**
  * Both blobs of a version, `encodeCheckpoint` and `encodeServing` byte for byte, from one export
  * of the learner state (each of those exports it on its own). With `slots`, the cost is
- * O(slots) (the state is read at those slots only, see slot-state.ts) instead of O(2^bits).
+ * O(slots) (the state is read at those slots only, see LogisticRegression.exportState) instead of O(2^bits).
  */
 export function encodeSnapshot(learner: LogisticRegression, info: SnapshotInfo, options: SnapshotEncodeOptions = {}): SnapshotBlobPair {
   const slots = options.slots ?? null;
@@ -210,8 +209,7 @@ export function encodeSnapshot(learner: LogisticRegression, info: SnapshotInfo, 
     const state = learner.exportState();
     return { checkpoint: encodeCheckpointState(state, info, null), serving: encodeServingOf(learner, state, info, options.precision ?? 32, null) };
   }
-  // O(slots) when the slot table's layout is understood (slot-state.ts), else from the full export.
-  const state = exportStateAt(learner, slots) ?? stateAt(learner.exportState(), slots);
+  const state = learner.exportState({ slots });
   const compact: Compact = { slots, size: learner.slots };
   return {
     checkpoint: encodeCheckpointState(state, info, compact),
@@ -229,18 +227,6 @@ function toFloat32(raw: Float64Array): Float32Array {
     out[j] = w > FLOAT32_MAX ? FLOAT32_MAX : w < -FLOAT32_MAX ? -FLOAT32_MAX : w;
   }
   return out;
-}
-
-/** A full state's per-slot arrays cut down to the values at `slots` (as exportStateAt gives). */
-function stateAt(state: LearnerState, slots: Int32Array): LearnerState {
-  const at = (a: Float64Array): Float64Array => (a.length === 0 ? a : Float64Array.from(slots, (j) => a[j]!));
-  const arrays = Object.fromEntries(Object.entries(state.optimizer.arrays).map(([name, a]) => [name, at(a)]));
-  const sc = state.scaler;
-  return {
-    ...state,
-    optimizer: { arrays, scalars: state.optimizer.scalars },
-    scaler: sc === null ? null : { count: at(sc.count), location: at(sc.location), spread: at(sc.spread) },
-  };
 }
 
 /** The learner-wide part of a header: options and counters (no per-slot state). */

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogisticRegression, encodeCheckpoint, encodeServing, encodeSnapshot, decodeCheckpoint, type SnapshotInfo } from '../src/index.js';
-import { exportStateAt } from '../src/slot-state.js';
 import { NORMALIZATIONS, OPTIMIZER_CASES, randomStream } from './helpers.js';
 
 const INFO: SnapshotInfo = { model: 'ctr', version: 3, createdAt: 1_764_000_000_000, offsets: { 't/0': '42' } };
@@ -13,7 +12,7 @@ function trainedSlots(stream: ReturnType<typeof randomStream>): Int32Array {
   return Int32Array.from([...seen].sort((a, b) => a - b));
 }
 
-describe('exportStateAt: the state at chosen slots, as exportState has it', () => {
+describe('exportState({ slots }): the state at chosen slots, as the full exportState has it', () => {
   for (const c of OPTIMIZER_CASES) {
     for (const normalization of NORMALIZATIONS) {
       test(`${c.name}, normalization ${normalization}`, () => {
@@ -21,11 +20,11 @@ describe('exportStateAt: the state at chosen slots, as exportState has it', () =
         const stream = randomStream(800, 3000, 5);
         for (const s of stream) learner.learn(s.x, s.y);
         const slots = trainedSlots(stream);
-        // A layout the discovery does not understand would fall back to exportState: correct but
-        // O(2^bits) again. This says so when the slot table changes.
-        const at = exportStateAt(learner, slots);
-        assert.ok(at !== null, 'slot table layout not understood');
+        const at = learner.exportState({ slots });
         const full = learner.exportState();
+        assert.equal(at.samplesSeen, full.samplesSeen);
+        assert.equal(at.steps, full.steps);
+        assert.deepEqual(Object.keys(at.optimizer.arrays).sort(), Object.keys(full.optimizer.arrays).sort());
         assert.deepEqual(at.optimizer.scalars, full.optimizer.scalars);
         for (const [name, values] of Object.entries(full.optimizer.arrays)) {
           assert.deepEqual(at.optimizer.arrays[name], Float64Array.from(slots, (j) => values[j]!), name);
@@ -73,6 +72,12 @@ test('encodeSnapshot with slots writes an array dense when that is smaller (most
   const pair = encodeSnapshot(learner, INFO, { slots });
   assert.deepEqual(pair.checkpoint, encodeCheckpoint(learner, INFO));
   assert.deepEqual(pair.serving, encodeServing(learner, INFO));
+});
+
+test('exportState({ slots }) names a slot outside the table', () => {
+  const learner = new LogisticRegression({ featureSpace: { bits: 4 } });
+  assert.throws(() => learner.exportState({ slots: Int32Array.of(3, 16) }), /slot 16 at position 1/);
+  assert.throws(() => learner.exportState({ slots: Int32Array.of(-1) }), /slot -1 at position 0/);
 });
 
 test('encodeSnapshot with no slots trained is the fresh learner', () => {

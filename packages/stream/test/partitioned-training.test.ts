@@ -4,7 +4,7 @@
 // the real multi-process, multi-replica tests are in the repository's test/scale-out*.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeCheckpoint, type LearnerOptionsInput, resolveLearnerOptions } from '@streamlr/model';
+import { decodeCheckpoint, type LearnerOptionsInput, resolveLearnerOptions, seededRandom } from '@streamlr/model';
 import { encodeSample } from '@streamlr/protocol';
 import { MemoryModelStore, MemoryPartitionStore, type ModelStore, type PartitionStateStore } from '@streamlr/store';
 import {
@@ -45,21 +45,9 @@ function subset(consumer: StreamConsumer, partitions: ReadonlySet<number>): Stre
   };
 }
 
-/** mulberry32: a small seeded generator, so the synthetic stream is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Click-like samples: two categorical features and a numeric one, labels from a fixed logistic model. */
 function produceSamples(broker: MemoryBroker, count: number, seed = 7): void {
-  const next = random(seed);
+  const next = seededRandom(seed);
   for (let i = 0; i < count; i++) {
     const user = Math.floor(next() * 40);
     const item = Math.floor(next() * 120);
