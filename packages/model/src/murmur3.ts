@@ -41,32 +41,15 @@ function hashScratch(length: number, seed: number): number {
       const o = i << 2;
       k = bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24);
     }
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = mixBlock(h, k);
   }
   const tail = blocks << 2;
   const rest = length & 3;
-  if (rest !== 0) {
-    let k = 0;
-    if (rest === 3) k ^= bytes[tail + 2]! << 16;
-    if (rest >= 2) k ^= bytes[tail + 1]! << 8;
-    k ^= bytes[tail]!;
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-  }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  let k = 0;
+  if (rest === 3) k ^= bytes[tail + 2]! << 16;
+  if (rest >= 2) k ^= bytes[tail + 1]! << 8;
+  if (rest >= 1) k ^= bytes[tail]!;
+  return finish(h, k, length);
 }
 
 /** MurmurHash3_x86_32 of a byte array (unsigned 32-bit result). */
