@@ -109,7 +109,7 @@ describe('FTRL-Proximal first step matches McMahan et al. (2013) with finite-dif
       const { x, y } = setup(21);
       const alpha = 0.3;
       const beta = 1;
-      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, ...reg }, normalization: 'none' });
+      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, ...reg, widthExponent: 0 }, normalization: 'none' });
       const { grad, gb } = numericGradient(new Float64Array(M), 0, x, y, 0, 0);
       learner.learn(x, y);
       for (let j = 0; j < M; j++) {
