@@ -145,7 +145,7 @@ export class EagerReferenceLearner {
       this.z[j]! += gk - sigma * this.w[j]!;
       this.acc[j] = n + gk * gk * width;
     }
-    const bn = this.biasAcc + g * g;
+    const bn = this.biasAcc + g * g * width;
     this.biasZ += g - (Math.sqrt(bn) - Math.sqrt(this.biasAcc)) * inverseAlpha * this.b;
     this.biasAcc = bn;
     // Materialise every weight, every step.
