@@ -62,6 +62,9 @@ export class Ftrl implements Optimizer {
   private readonly l1: number;
   private readonly l2: number;
   private readonly widthExponent: number;
+  /** Memo of widthFactor: the last coordinate count and its ω^e. */
+  private lastCoordinates = -1;
+  private lastWidth = 1;
   private biasZ = 0;
   private biasN = 0;
   // The bias's weight and √n, cached like a slot's (recomputed whenever biasZ, biasN change).
@@ -81,9 +84,18 @@ export class Ftrl implements Optimizer {
     this.widthExponent = options.widthExponent;
   }
 
-  /** ω^e for a step updating `coordinates` slots (+ the bias); exactly 1 when e = 0. */
+  /**
+   * ω^e for a step updating `coordinates` slots (+ the bias); exactly 1 when e = 0. The last
+   * count's factor is kept: sample widths repeat (every sample of a fixed schema has the same),
+   * and Math.pow per sample was measurable next to a 40-feature update.
+   */
   private widthFactor(coordinates: number): number {
-    return this.widthExponent === 0 ? 1 : ftrlWidthFactor(coordinates, this.widthExponent);
+    if (this.widthExponent === 0) return 1;
+    if (coordinates !== this.lastCoordinates) {
+      this.lastCoordinates = coordinates;
+      this.lastWidth = ftrlWidthFactor(coordinates, this.widthExponent);
+    }
+    return this.lastWidth;
   }
 
   get bias(): number {
