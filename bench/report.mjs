@@ -225,7 +225,7 @@ function bounds(stats, peers) {
     'is a large part of a whole streamlr run: compare the whole-process and in-loop columns, and the profile above.',
     '',
     'Accuracy: where streamlr\'s held-out log loss is more than 1% worse than the best peer\'s, it is with its defaults',
-    '(FTRL α 0.3, β 0.3, λ2 1, picked on validation slices of movielens and spam, packages/model/README.md). On the',
+    '(FTRL α 0.5, β 0.3, λ2 1, widthExponent 0.75, picked on training rows, packages/model/README.md). On the',
     'synthetic stream each sample has 40 active features and most of the 28 noise fields\' values are rare: FTRL\'s',
     'per-coordinate step α/(β + √n) is large for every coordinate seen for the first time, and 40 such steps in one',
     'sample move the margin by far more than the error, so rare noise values get large weights. VW\'s normalized',

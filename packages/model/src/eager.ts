@@ -13,7 +13,7 @@
  */
 import { ADAGRAD_EPSILON } from './adagrad.js';
 import { slotCount } from './features.js';
-import { ftrlWeight } from './ftrl.js';
+import { ftrlWeight, ftrlWidthFactor } from './ftrl.js';
 import { sigmoid } from './loss.js';
 import { FeatureScaler, clipGradient } from './normalizer.js';
 import { createSlotTable } from './slot-table.js';
@@ -136,15 +136,16 @@ export class EagerReferenceLearner {
     if (o.name !== 'ftrl') return;
     const { beta, l1, l2 } = o;
     const inverseAlpha = 1 / o.learningRate;
+    const width = ftrlWidthFactor(x.nnz, o.widthExponent);
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k]!;
       const gk = grads[k]!;
       const n = this.acc[j]!;
-      const sigma = (Math.sqrt(n + gk * gk) - Math.sqrt(n)) * inverseAlpha;
+      const sigma = (Math.sqrt(n + gk * gk * width) - Math.sqrt(n)) * inverseAlpha;
       this.z[j]! += gk - sigma * this.w[j]!;
-      this.acc[j] = n + gk * gk;
+      this.acc[j] = n + gk * gk * width;
     }
-    const bn = this.biasAcc + g * g;
+    const bn = this.biasAcc + g * g * width;
     this.biasZ += g - (Math.sqrt(bn) - Math.sqrt(this.biasAcc)) * inverseAlpha * this.b;
     this.biasAcc = bn;
     // Materialise every weight, every step.

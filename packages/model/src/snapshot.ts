@@ -29,7 +29,7 @@ import { MAX_FEATURE_BITS, isFeatureSpaceCompatible, slotCount, validateFeatureS
 import { sigmoid } from './loss.js';
 import { LogisticRegression, type LearnerState, type WeightStats } from './logistic-regression.js';
 import type { Normalization } from './normalizer.js';
-import { resolveLearnerOptions, type OptimizerOptions } from './options.js';
+import { resolveLearnerOptions, type FtrlOptions, type OptimizerOptions } from './options.js';
 import type { SparseVector } from './sparse-vector.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -327,7 +327,7 @@ function encode(
   const plans = arrays.map(planArray);
   const entries = plans.map((p) => p.entry);
   const stored: StoredHeader = { ...header, arrays: entries, ...(more.optimizerScalars ? { optimizerScalars: more.optimizerScalars } : {}) };
-  const json = new TextEncoder().encode(JSON.stringify(stored));
+  const json = new TextEncoder().encode(JSON.stringify({ ...stored, optimizer: writtenOptimizer(header.optimizer) }));
   const headerBytes = align8(json.length);
   let total = PRELUDE_BYTES + headerBytes;
   for (const { entry } of plans) total += arrayBytes(entry);
@@ -439,7 +439,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { header: SnapshotHeader; l
   const { header, arrays } = parse(bytes, 'checkpoint');
   let options;
   try {
-    options = resolveLearnerOptions({ featureSpace: header.featureSpace, optimizer: header.optimizer, normalization: header.normalization });
+    options = resolveLearnerOptions({ featureSpace: header.featureSpace, optimizer: storedOptimizer(header.optimizer), normalization: header.normalization });
   } catch (cause) {
     throw new SnapshotError('incompatible', `checkpoint options cannot be used: ${(cause as Error).message}`, { cause });
   }
@@ -505,7 +505,7 @@ export function assertFeatureSpaceCompatible(snapshot: FeatureSpace, reader: Fea
 
 function publicHeader(h: StoredHeader): SnapshotHeader {
   const { arrays: _arrays, optimizerScalars: _scalars, ...rest } = h;
-  return rest;
+  return { ...rest, optimizer: storedOptimizer(rest.optimizer) };
 }
 
 function parse(bytes: Uint8Array, expected: SnapshotKind | null): Parsed {
@@ -688,4 +688,24 @@ export class ServingModel {
     }
     return { nonzero, slots: w.length, sparsity: 1 - nonzero / w.length, l1Norm: l1, l2Norm: Math.sqrt(l2) };
   }
+}
+
+/**
+ * A header's optimizer options as written: an FTRL header without `widthExponent` was written
+ * before the option existed (plain FTRL), so it reads as 0, not as today's default.
+ */
+function storedOptimizer(optimizer: OptimizerOptions): OptimizerOptions {
+  if (typeof optimizer !== 'object' || optimizer === null || optimizer.name !== 'ftrl' || 'widthExponent' in optimizer) return optimizer;
+  return { ...(optimizer as Omit<FtrlOptions, 'widthExponent'>), widthExponent: 0 };
+}
+
+/**
+ * The optimizer options a header stores: FTRL's `widthExponent` only when it is not 0, so that
+ * plain FTRL writes the same header as before the option existed (and `storedOptimizer` reads
+ * its absence back as 0).
+ */
+function writtenOptimizer(optimizer: OptimizerOptions): OptimizerOptions | Omit<FtrlOptions, 'widthExponent'> {
+  if (optimizer.name !== 'ftrl' || optimizer.widthExponent !== 0) return optimizer;
+  const { widthExponent: _plain, ...rest } = optimizer;
+  return rest;
 }

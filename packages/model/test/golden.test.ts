@@ -88,6 +88,13 @@ const EXPECTED: Record<string, string> = {
   'ftrl+l1+l2/standard': 'a1fbcee7/4006db9c',
   'ftrl+l1+l2/rms': '267f1cf3/3ebbcbd0',
   'ftrl+l1+l2/none': '197f3fff/f83dcdf7',
+  // Width-scaled FTRL (issue #8), recorded when the option was added: new cases, not re-recordings.
+  'ftrl+width/standard': '10f8ff2b/18850571',
+  'ftrl+width/rms': 'e85a84b6/b2d87f73',
+  'ftrl+width/none': '653f4d95/63a9a9a3',
+  'ftrl+width1+l1+l2/standard': 'e9b3f087/81542605',
+  'ftrl+width1+l1+l2/rms': '3507cf2f/33690663',
+  'ftrl+width1+l1+l2/none': '7a5c9ac4/c60a4536',
 };
 
 test('predictions and checkpoints are bit-identical to the recorded reference', () => {
@@ -99,14 +106,29 @@ test('predictions and checkpoints are bit-identical to the recorded reference', 
   assert.deepEqual(actual, EXPECTED);
 });
 
-const EXPECTED_MOVIELENS = 'eee909bd/75fe5d19';
+// The defaults before issue #8 (plain FTRL α 0.3): recorded from the reference implementation.
+const PLAIN_FTRL_DEFAULTS: LearnerOptionsInput = { optimizer: { name: 'ftrl', learningRate: 0.3, beta: 0.3, l1: 0, l2: 1, widthExponent: 0 }, normalization: 'standard' };
+const EXPECTED_MOVIELENS_PLAIN = 'eee909bd/75fe5d19';
+// Today's defaults (width-scaled FTRL, α 0.5, widthExponent 0.75), recorded when they were adopted
+// (issue #8): the defaults changed, so this fingerprint is new, not a re-recording of the above.
+const EXPECTED_MOVIELENS = '50cec771/379f3ab4';
 
-test('one movielens pass with the defaults is bit-identical to the recorded reference', () => {
+function movielensFingerprint(options: LearnerOptionsInput): string {
   const { train } = loadDataset('movielens.csv', DEFAULT_LEARNER_OPTIONS.featureSpace);
-  const learner = new LogisticRegression(DEFAULT_LEARNER_OPTIONS);
+  const learner = new LogisticRegression(options);
   const predictions = new Float64Array(train.length);
   train.forEach((s, i) => (predictions[i] = learner.learn(s.x, s.y)));
-  const actual = `${hex(crc32c(bytesOf(predictions)))}/${hex(checkpointCrc(learner))}`;
+  return `${hex(crc32c(bytesOf(predictions)))}/${hex(checkpointCrc(learner))}`;
+}
+
+test('one movielens pass with the old defaults (plain FTRL) is bit-identical to the recorded reference', () => {
+  const actual = movielensFingerprint(PLAIN_FTRL_DEFAULTS);
+  if (process.env['GOLDEN_PRINT']) console.log(`movielens plain ${actual}`);
+  assert.equal(actual, EXPECTED_MOVIELENS_PLAIN);
+});
+
+test('one movielens pass with the defaults is bit-identical to the recorded fingerprint', () => {
+  const actual = movielensFingerprint(DEFAULT_LEARNER_OPTIONS);
   if (process.env['GOLDEN_PRINT']) console.log(`movielens ${actual}`);
   assert.equal(actual, EXPECTED_MOVIELENS);
 });
@@ -120,7 +142,8 @@ test('one movielens pass with the defaults is bit-identical to the recorded refe
 test('checkpoints of the reference implementation decode and continue bit-identically', () => {
   const fixtures = fileURLToPath(new URL('../../../../data/', import.meta.url));
   const cases: Array<[string, LearnerOptionsInput, string]> = [
-    ['ftrl-standard', {}, 'f96262ac'],
+    // Written with the defaults of the time: plain FTRL (no widthExponent in its header) α 0.3.
+    ['ftrl-standard', { optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } }, 'f96262ac'],
     ['adagrad-en-rms', { optimizer: { name: 'adagrad', learningRate: 0.3, l1: 0.0005, l2: 0.05 }, normalization: 'rms' }, 'e21528d9'],
     ['sgd-en-none', { optimizer: { name: 'sgd', learningRate: 0.05, l1: 0.002, l2: 0.05 }, normalization: 'none' }, '1eaa1ce3'],
   ];

@@ -109,7 +109,7 @@ describe('FTRL-Proximal first step matches McMahan et al. (2013) with finite-dif
       const { x, y } = setup(21);
       const alpha = 0.3;
       const beta = 1;
-      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, ...reg }, normalization: 'none' });
+      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, ...reg, widthExponent: 0 }, normalization: 'none' });
       const { grad, gb } = numericGradient(new Float64Array(M), 0, x, y, 0, 0);
       learner.learn(x, y);
       for (let j = 0; j < M; j++) {
@@ -118,6 +118,30 @@ describe('FTRL-Proximal first step matches McMahan et al. (2013) with finite-dif
         assert.ok(Math.abs(learner.weight(j) - expected) < 1e-8, `slot ${j}`);
       }
       assert.ok(Math.abs(learner.bias - -gb / ((beta + Math.abs(gb)) / alpha)) < 1e-8);
+    });
+  }
+});
+
+describe('width-scaled FTRL first step: n = g²·ω^e with ω = nnz(x) + 1, for every coordinate and the bias', () => {
+  for (const e of [0.75, 1, 2]) {
+    test(`widthExponent ${e}`, () => {
+      const { x, y } = setup(21);
+      const alpha = 0.5;
+      const beta = 0.3;
+      const l2 = 1;
+      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, l2, widthExponent: e }, normalization: 'none' });
+      const { grad, gb } = numericGradient(new Float64Array(M), 0, x, y, 0, 0);
+      learner.learn(x, y);
+      const rootWidth = Math.sqrt((x.nnz + 1) ** e);
+      let moved = 0;
+      for (let j = 0; j < M; j++) {
+        const g = grad[j]!; // z = g, √n = |g|·√(ω^e) after one step from 0
+        const expected = -g / ((beta + Math.abs(g) * rootWidth) / alpha + l2);
+        assert.ok(Math.abs(learner.weight(j) - expected) < 1e-8, `slot ${j}`);
+        if (g !== 0) moved++;
+      }
+      assert.ok(moved > 1, 'the sample updates several coordinates');
+      assert.ok(Math.abs(learner.bias - -gb / ((beta + Math.abs(gb) * rootWidth) / alpha)) < 1e-8, 'bias step');
     });
   }
 });

@@ -38,8 +38,13 @@ export const OPTIMIZER_CASES: ReadonlyArray<{ name: string; optimizer: NonNullab
   { name: 'adagrad+l1', optimizer: { name: 'adagrad', learningRate: 0.3, l1: 0.0005 } },
   { name: 'adagrad+l2', optimizer: { name: 'adagrad', learningRate: 0.3, l2: 0.05 } },
   { name: 'adagrad+en', optimizer: { name: 'adagrad', learningRate: { kind: 'inverse-scaling', eta0: 0.3, power: 0.3 }, l1: 0.0005, l2: 0.05 } },
-  { name: 'ftrl', optimizer: { name: 'ftrl' } },
-  { name: 'ftrl+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2 } },
+  // Plain FTRL-Proximal (widthExponent 0): α 0.3 is the default before issue #8, so these
+  // cases keep the golden fingerprints recorded from the reference implementation.
+  { name: 'ftrl', optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } },
+  { name: 'ftrl+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2, widthExponent: 0 } },
+  // Width-scaled FTRL: today's defaults, and a stronger exponent with regularisation.
+  { name: 'ftrl+width', optimizer: { name: 'ftrl' } },
+  { name: 'ftrl+width1+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2, widthExponent: 1 } },
 ];
 
 export const NORMALIZATIONS = ['standard', 'rms', 'none'] as const;

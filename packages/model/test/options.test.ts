@@ -26,4 +26,8 @@ test('bad options are rejected with an error naming the option', () => {
   assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'sgd', beta: 1 } }), named('optimizer.beta'));
   assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'ftrl', initialAccumulator: 1 } }), named('optimizer.initialAccumulator'));
   assert.throws(() => resolveLearnerOptions({ learningRate: 0.1 } as never), named('learningRate'));
+  for (const bad of [-0.5, NaN, Infinity, '1']) {
+    assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'ftrl', widthExponent: bad as number } }), named('optimizer.widthExponent'));
+  }
+  assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'adagrad', widthExponent: 1 } }), named('optimizer.widthExponent'));
 });

@@ -190,3 +190,24 @@ test('feature-space compatibility', () => {
   const model = ServingModel.fromLearner(new LogisticRegression({ featureSpace: { bits: 4 } }));
   assert.doesNotThrow(() => assertFeatureSpaceCompatible(model.featureSpace, { bits: 4, seed: 0 }));
 });
+
+test('FTRL headers store widthExponent only when it is not 0; a header without it reads as plain FTRL', () => {
+  const has = (blob: Uint8Array) => Buffer.from(blob).includes('widthExponent');
+  const plain = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } });
+  const wide = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', widthExponent: 1 } });
+  for (const s of randomStream(50, 256, 2)) {
+    plain.learn(s.x, s.y);
+    wide.learn(s.x, s.y);
+  }
+  const plainBlob = encodeCheckpoint(plain, INFO);
+  const wideBlob = encodeCheckpoint(wide, INFO);
+  // Plain FTRL writes the header of checkpoints from before the option (data/checkpoint-a5bbf5d-*).
+  assert.equal(has(plainBlob), false);
+  assert.equal(has(encodeServing(plain, INFO)), false);
+  assert.equal(has(wideBlob), true);
+  const decodedPlain = decodeCheckpoint(plainBlob);
+  assert.deepEqual(decodedPlain.header.optimizer, plain.options.optimizer);
+  assert.equal(decodedPlain.learner.options.optimizer.name === 'ftrl' && decodedPlain.learner.options.optimizer.widthExponent, 0);
+  assert.deepEqual(inspectSnapshot(plainBlob).optimizer, plain.options.optimizer);
+  assert.deepEqual(decodeCheckpoint(wideBlob).learner.options.optimizer, wide.options.optimizer);
+});
