@@ -9,7 +9,7 @@ drop_zeros River emits an explicit 0 for every category seen so far, which makes
 O(categories seen): 2.4 ms per movielens sample instead of 45 µs). River keeps weights in a dict
 keyed by feature name, so there is no hashing and no collision. Then `linear_model.LogisticRegression` with
 - `sgd`:  River's default optimizer, `optim.SGD(0.01)` (River's defaults, untuned);
-- `ftrl`: `optim.FTRLProximal(alpha=0.3, beta=0.3, l1=0, l2=1)`, streamlr's default FTRL setting.
+- `ftrl`: `optim.FTRLProximal(alpha=0.3, beta=0.3, l1=0, l2=1)`, the plain-FTRL setting streamlr used before its width exponent (River's FTRL has no such scaling).
 Each sample is predicted before it is learned (progressive validation). `in_loop_seconds` sums the
 time of the predict + learn loop (one-hot encoding and scaling included), not the CSV decoding.
 """
@@ -37,7 +37,7 @@ def main() -> None:
         optimizer, settings = optim.SGD(0.01), "River defaults: optim.SGD(lr=0.01), intercept_lr 0.01, no regularisation"
     else:
         optimizer = optim.FTRLProximal(alpha=0.3, beta=0.3, l1=0.0, l2=1.0)
-        settings = "optim.FTRLProximal(alpha=0.3, beta=0.3, l1=0, l2=1) (streamlr's FTRL setting), intercept_lr 0.01"
+        settings = "optim.FTRLProximal(alpha=0.3, beta=0.3, l1=0, l2=1) (streamlr's plain-FTRL setting), intercept_lr 0.01"
     model = features | linear_model.LogisticRegression(optimizer=optimizer)
     settings = f"StandardScaler on numeric columns, OneHotEncoder(drop_zeros=True) on categorical ones (dict weights, no hashing); {settings}"
 
