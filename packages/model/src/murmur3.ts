@@ -163,24 +163,28 @@ function beginStream(seed: number): void {
 /** MurmurHash3_x86_32 of the UTF-8 bytes of `s` (unsigned 32-bit result). */
 export function murmur3String(s: string, seed: number): number {
   // ASCII (the usual feature name) is its own UTF-8: whole 4-char blocks, then the tail, all in
-  // locals. The first non-ASCII code unit hands the string to the general UTF-8 stream.
+  // locals. The code units are OR-ed into `all` and checked once at the end: a non-ASCII string
+  // (rare) is rehashed from the start by the general UTF-8 stream, so the common case pays no
+  // branch per block.
   const n = s.length;
   let h = seed | 0;
+  let all = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const c0 = s.charCodeAt(i);
     const c1 = s.charCodeAt(i + 1);
     const c2 = s.charCodeAt(i + 2);
     const c3 = s.charCodeAt(i + 3);
-    if ((c0 | c1 | c2 | c3) >= 0x80) return murmur3StringUtf8(s, seed);
+    all |= c0 | c1 | c2 | c3;
     h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
   }
   let k = 0;
   for (let shift = 0; i < n; i++, shift += 8) {
     const c = s.charCodeAt(i);
-    if (c >= 0x80) return murmur3StringUtf8(s, seed);
+    all |= c;
     k |= c << shift;
   }
+  if (all >= 0x80) return murmur3StringUtf8(s, seed);
   return finish(h, k, n);
 }
 
@@ -189,34 +193,64 @@ export function murmur3String(s: string, seed: number): number {
  * This is the slot of a one-hot (categorical) feature.
  */
 export function murmur3NameValue(name: string, value: string, seed: number): number {
-  // ASCII fast path as in murmur3String; the bytes of value are not block-aligned in general,
-  // so bytes are gathered one at a time into k (shift = bits already in k).
+  // ASCII fast path in whole 4-char blocks, as murmur3String. The name starts block-aligned;
+  // its last nameLength mod 4 chars and '=' leave `carry` bytes (0..3) pending, so every block of
+  // the value is `pending | word << (8·carry)`, and the word's top `carry` bytes are the next
+  // pending bytes. Only name.length decides the alignment. Code units are OR-ed into `all` and
+  // checked once: a non-ASCII name or value is rehashed by the general UTF-8 stream.
+  const nameLength = name.length;
+  const valueLength = value.length;
   let h = seed | 0;
+  let all = 0;
+  let i = 0;
+  for (; i + 3 < nameLength; i += 4) {
+    const c0 = name.charCodeAt(i);
+    const c1 = name.charCodeAt(i + 1);
+    const c2 = name.charCodeAt(i + 2);
+    const c3 = name.charCodeAt(i + 3);
+    all |= c0 | c1 | c2 | c3;
+    h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+  }
   let k = 0;
   let shift = 0;
-  for (let i = 0; i < name.length; i++) {
+  for (; i < nameLength; i++, shift += 8) {
     const c = name.charCodeAt(i);
-    if (c >= 0x80) return murmur3NameValueUtf8(name, value, seed);
+    all |= c;
     k |= c << shift;
-    if (shift === 24) {
-      h = mixBlock(h, k);
-      k = 0;
-      shift = 0;
-    } else {
-      shift += 8;
-    }
   }
   k |= 0x3d << shift; // '='
+  let j = 0;
   if (shift === 24) {
+    // name=: a whole number of blocks; the value is aligned.
     h = mixBlock(h, k);
     k = 0;
     shift = 0;
+    for (; j + 3 < valueLength; j += 4) {
+      const c0 = value.charCodeAt(j);
+      const c1 = value.charCodeAt(j + 1);
+      const c2 = value.charCodeAt(j + 2);
+      const c3 = value.charCodeAt(j + 3);
+      all |= c0 | c1 | c2 | c3;
+      h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+    }
   } else {
-    shift += 8;
+    shift += 8; // 8, 16 or 24 bits pending in k
+    const back = 32 - shift;
+    for (; j + 3 < valueLength; j += 4) {
+      const c0 = value.charCodeAt(j);
+      const c1 = value.charCodeAt(j + 1);
+      const c2 = value.charCodeAt(j + 2);
+      const c3 = value.charCodeAt(j + 3);
+      all |= c0 | c1 | c2 | c3;
+      const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+      h = mixBlock(h, k | (word << shift));
+      k = word >>> back;
+    }
   }
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0x80) return murmur3NameValueUtf8(name, value, seed);
+  // At most 3 value chars left after `shift` bits pending: at most one more whole block.
+  for (; j < valueLength; j++) {
+    const c = value.charCodeAt(j);
+    all |= c;
     k |= c << shift;
     if (shift === 24) {
       h = mixBlock(h, k);
@@ -226,7 +260,8 @@ export function murmur3NameValue(name: string, value: string, seed: number): num
       shift += 8;
     }
   }
-  return finish(h, k, name.length + 1 + value.length);
+  if (all >= 0x80) return murmur3NameValueUtf8(name, value, seed);
+  return finish(h, k, nameLength + 1 + valueLength);
 }
 
 /** The tail block k (the last length mod 4 bytes) and the final mix. */
