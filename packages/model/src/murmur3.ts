@@ -211,14 +211,11 @@ export function murmur3NameValue(name: string, value: string, seed: number): num
     all |= c0 | c1 | c2 | c3;
     h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
   }
-  let k = 0;
-  let shift = 0;
-  for (; i < nameLength; i++, shift += 8) {
-    const c = name.charCodeAt(i);
-    all |= c;
-    k |= c << shift;
-  }
-  k |= 0x3d << shift; // '='
+  // The name's last 0..3 chars, then '=' (0x3d).
+  const nameTail = readTail(name, i, nameLength - i);
+  if (nameTail < 0) return murmur3NameValueUtf8(name, value, seed);
+  let shift = (nameLength & 3) << 3;
+  let k = nameTail | (0x3d << shift);
   let j = 0;
   if (shift === 24) {
     // name=: a whole number of blocks; the value is aligned.
@@ -247,21 +244,31 @@ export function murmur3NameValue(name: string, value: string, seed: number): num
       k = word >>> back;
     }
   }
-  // At most 3 value chars left after `shift` bits pending: at most one more whole block.
-  for (; j < valueLength; j++) {
-    const c = value.charCodeAt(j);
-    all |= c;
-    k |= c << shift;
-    if (shift === 24) {
-      h = mixBlock(h, k);
-      k = 0;
-      shift = 0;
-    } else {
-      shift += 8;
-    }
+  // The value's last 0..3 chars after `shift` bits pending: at most one more whole block.
+  const rest = valueLength - j;
+  const word = readTail(value, j, rest);
+  if (word < 0) return murmur3NameValueUtf8(name, value, seed);
+  k |= word << shift;
+  if (shift + (rest << 3) >= 32) {
+    h = mixBlock(h, k);
+    k = word >>> (32 - shift); // shift ≥ 8 here, as rest ≤ 3
   }
   if (all >= 0x80) return murmur3NameValueUtf8(name, value, seed);
   return finish(h, k, nameLength + 1 + valueLength);
+}
+
+/**
+ * The `count` (0..3) ASCII chars of `s` from `at` as a little-endian word, or −1 when one of
+ * them is not ASCII (a packed word cannot be tested afterwards: 0x100 looks like 0x01 shifted).
+ */
+function readTail(s: string, at: number, count: number): number {
+  if (count === 0) return 0;
+  const c0 = s.charCodeAt(at);
+  if (count === 1) return c0 < 0x80 ? c0 : -1;
+  const c1 = s.charCodeAt(at + 1);
+  if (count === 2) return (c0 | c1) < 0x80 ? c0 | (c1 << 8) : -1;
+  const c2 = s.charCodeAt(at + 2);
+  return (c0 | c1 | c2) < 0x80 ? c0 | (c1 << 8) | (c2 << 16) : -1;
 }
 
 /** The tail block k (the last length mod 4 bytes) and the final mix. */

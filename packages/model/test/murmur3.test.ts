@@ -56,6 +56,26 @@ test('string hashing equals hashing the TextEncoder UTF-8 bytes, including non-A
   }
 });
 
+test('one non-ASCII code unit at any position of name or value leaves the ASCII fast path', () => {
+  // Code units whose low byte is ASCII (0x100, 0x4141, ...) would pass an ASCII test made on a
+  // packed little-endian word; each must still hash as its UTF-8 bytes.
+  const encoder = new TextEncoder();
+  const odd = ['\u0080', '\u0100', '\u4141', '\u7f7f', '\uff00', '\ud83d', '\ud83d\ude00'];
+  for (let length = 0; length <= 9; length++) {
+    const base = 'abcdefghi'.slice(0, length);
+    for (let at = 0; at <= length; at++) {
+      for (const u of odd) {
+        const s = base.slice(0, at) + u + base.slice(at);
+        for (const other of ['', 'x', 'xy', 'xyz', 'wxyz']) {
+          assert.equal(murmur3String(s, 11), murmur3Bytes(encoder.encode(s), 11), JSON.stringify(s));
+          assert.equal(murmur3NameValue(s, other, 11), murmur3Bytes(encoder.encode(`${s}=${other}`), 11), JSON.stringify([s, other]));
+          assert.equal(murmur3NameValue(other, s, 11), murmur3Bytes(encoder.encode(`${other}=${s}`), 11), JSON.stringify([other, s]));
+        }
+      }
+    }
+  }
+});
+
 test('featureSlot masks the hash into 2^bits slots', () => {
   const h = murmur3String('country=US', 0);
   assert.equal(featureSlot('country=US', { bits: 20, seed: 0 }), h & 0xfffff);
