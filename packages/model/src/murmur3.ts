@@ -162,10 +162,10 @@ function beginStream(seed: number): void {
 
 /** MurmurHash3_x86_32 of the UTF-8 bytes of `s` (unsigned 32-bit result). */
 export function murmur3String(s: string, seed: number): number {
-  // ASCII (the usual feature name) is its own UTF-8: whole 4-char blocks, then the tail, all in
-  // locals. The code units are OR-ed into `all` and checked once at the end: a non-ASCII string
-  // (rare) is rehashed from the start by the general UTF-8 stream, so the common case pays no
-  // branch per block.
+  // ASCII (the usual feature name) is its own UTF-8: whole 4-char blocks, then the 0..3-char
+  // tail, all in locals. The blocks' code units are OR-ed into `all` and checked once at the end:
+  // a non-ASCII string (rare) is rehashed from the start by the general UTF-8 stream, so the
+  // common case pays no branch per block.
   const n = s.length;
   let h = seed | 0;
   let all = 0;
@@ -178,13 +178,8 @@ export function murmur3String(s: string, seed: number): number {
     all |= c0 | c1 | c2 | c3;
     h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
   }
-  let k = 0;
-  for (let shift = 0; i < n; i++, shift += 8) {
-    const c = s.charCodeAt(i);
-    all |= c;
-    k |= c << shift;
-  }
-  if (all >= 0x80) return murmur3StringUtf8(s, seed);
+  const k = readTail(s, i, n - i);
+  if (k < 0 || all >= 0x80) return murmur3StringUtf8(s, seed);
   return finish(h, k, n);
 }
 
