@@ -189,10 +189,11 @@ export function murmur3String(s: string, seed: number): number {
  */
 export function murmur3NameValue(name: string, value: string, seed: number): number {
   // ASCII fast path in whole 4-char blocks, as murmur3String. The name starts block-aligned;
-  // its last nameLength mod 4 chars and '=' leave `carry` bytes (0..3) pending, so every block of
-  // the value is `pending | word << (8·carry)`, and the word's top `carry` bytes are the next
-  // pending bytes. Only name.length decides the alignment. Code units are OR-ed into `all` and
-  // checked once: a non-ASCII name or value is rehashed by the general UTF-8 stream.
+  // its last name.length mod 4 chars and '=' leave p = (name.length + 1) mod 4 bytes pending in
+  // k, so each 4-char word of the value makes the block `k | word << 8p` and leaves its top p
+  // bytes as the next k: only name.length decides the alignment, never a branch per char. Block
+  // code units are OR-ed into `all` and checked once (tails by readTail): a non-ASCII name or
+  // value is rehashed from the start by the general UTF-8 stream.
   const nameLength = name.length;
   const valueLength = value.length;
   let h = seed | 0;
