@@ -214,31 +214,25 @@ export function murmur3NameValue(name: string, value: string, seed: number): num
   let k = nameTail | (0x3d << shift);
   let j = 0;
   if (shift === 24) {
-    // name=: a whole number of blocks; the value is aligned.
-    h = mixBlock(h, k);
+    h = mixBlock(h, k); // name=: a whole number of blocks; the value is aligned.
     k = 0;
     shift = 0;
-    for (; j + 3 < valueLength; j += 4) {
-      const c0 = value.charCodeAt(j);
-      const c1 = value.charCodeAt(j + 1);
-      const c2 = value.charCodeAt(j + 2);
-      const c3 = value.charCodeAt(j + 3);
-      all |= c0 | c1 | c2 | c3;
-      h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
-    }
   } else {
-    shift += 8; // 8, 16 or 24 bits pending in k
-    const back = 32 - shift;
-    for (; j + 3 < valueLength; j += 4) {
-      const c0 = value.charCodeAt(j);
-      const c1 = value.charCodeAt(j + 1);
-      const c2 = value.charCodeAt(j + 2);
-      const c3 = value.charCodeAt(j + 3);
-      all |= c0 | c1 | c2 | c3;
-      const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
-      h = mixBlock(h, k | (word << shift));
-      k = word >>> back;
-    }
+    shift += 8; // 8 or 16 or 24 bits pending in k
+  }
+  // One loop for every alignment keeps this function small enough for V8 to inline it into
+  // hashFeatures: the top `shift` bits of each word carry over as `word >>> (32 − shift)`,
+  // written as two shifts because a JS shift count is taken mod 32 (>>> 32 is no shift).
+  const back = 31 - shift;
+  for (; j + 3 < valueLength; j += 4) {
+    const c0 = value.charCodeAt(j);
+    const c1 = value.charCodeAt(j + 1);
+    const c2 = value.charCodeAt(j + 2);
+    const c3 = value.charCodeAt(j + 3);
+    all |= c0 | c1 | c2 | c3;
+    const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    h = mixBlock(h, k | (word << shift));
+    k = (word >>> back) >>> 1;
   }
   // The value's last 0..3 chars after `shift` bits pending: at most one more whole block.
   const rest = valueLength - j;
