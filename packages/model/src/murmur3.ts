@@ -235,7 +235,11 @@ export function murmur3NameValue(name: string, value: string, seed: number): num
   return finish(h, k, nameLength + 1 + valueLength);
 }
 
-/** Longest name + value (chars) hashed byte by byte by murmur3NameValue (measured crossover). */
+/**
+ * Longest name + value (chars) hashed byte by byte by murmur3NameValue. At 13 chars whole blocks
+ * were already ~17% faster (interleaved micro-bench); below, the difference was within the noise
+ * of V8's inlining decisions, so the small path keeps the synthetic `c17=v1234` case as before.
+ */
 const SHORT_PAIR = 12;
 
 /** murmur3NameValue of longer pairs: whole 4-char blocks (ASCII fast path). */
