@@ -8,15 +8,14 @@
  *
  * Streams: random sparse samples with one-hot and numeric slots of varied scale, adversarial
  * extremes (overflow-safe branches of the scaler and gradient clipping, importance weights 0
- * and 1e6), a mini-batch tail, and one pass of movielens with the defaults.
+ * and 1e6) and a mini-batch tail. One pass of movielens, which reads the bundled data file, is
+ * pinned the same way in the repository's test/model/golden-movielens.test.ts.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_LEARNER_OPTIONS, LogisticRegression, SparseVector, crc32c, decodeCheckpoint, encodeCheckpoint, type LearnerOptionsInput } from '../src/index.js';
-import { loadDataset } from './datasets.js';
+import { LogisticRegression, SparseVector, crc32c, decodeCheckpoint, encodeCheckpoint, type LearnerOptionsInput } from '../src/index.js';
 import { NORMALIZATIONS, OPTIMIZER_CASES, prng, randomStream } from './helpers.js';
+import { REFERENCE_CHECKPOINTS } from './reference-checkpoints.js';
 
 const INFO = { model: 'golden', version: 1, createdAt: 0 };
 const EXTREMES = [1e300, -1e300, 1.7e308, -1.7e308, 1e-300, -1e-300, 5e-324, 1e-15, 1e15, 0, 1, 1, 1, 2.5];
@@ -106,41 +105,13 @@ test('predictions and checkpoints are bit-identical to the recorded reference', 
   assert.deepEqual(actual, EXPECTED);
 });
 
-// The defaults before issue #8 (plain FTRL α 0.3): recorded from the reference implementation.
-const PLAIN_FTRL_DEFAULTS: LearnerOptionsInput = { optimizer: { name: 'ftrl', learningRate: 0.3, beta: 0.3, l1: 0, l2: 1, widthExponent: 0 }, normalization: 'standard' };
-const EXPECTED_MOVIELENS_PLAIN = 'eee909bd/75fe5d19';
-// Today's defaults (width-scaled FTRL, α 0.5, widthExponent 0.75), recorded when they were adopted
-// (issue #8): the defaults changed, so this fingerprint is new, not a re-recording of the above.
-const EXPECTED_MOVIELENS = '50cec771/379f3ab4';
-
-function movielensFingerprint(options: LearnerOptionsInput): string {
-  const { train } = loadDataset('movielens.csv', DEFAULT_LEARNER_OPTIONS.featureSpace);
-  const learner = new LogisticRegression(options);
-  const predictions = new Float64Array(train.length);
-  train.forEach((s, i) => (predictions[i] = learner.learn(s.x, s.y)));
-  return `${hex(crc32c(bytesOf(predictions)))}/${hex(checkpointCrc(learner))}`;
-}
-
-test('one movielens pass with the old defaults (plain FTRL) is bit-identical to the recorded reference', () => {
-  const actual = movielensFingerprint(PLAIN_FTRL_DEFAULTS);
-  if (process.env['GOLDEN_PRINT']) console.log(`movielens plain ${actual}`);
-  assert.equal(actual, EXPECTED_MOVIELENS_PLAIN);
-});
-
-test('one movielens pass with the defaults is bit-identical to the recorded fingerprint', () => {
-  const actual = movielensFingerprint(DEFAULT_LEARNER_OPTIONS);
-  if (process.env['GOLDEN_PRINT']) console.log(`movielens ${actual}`);
-  assert.equal(actual, EXPECTED_MOVIELENS);
-});
-
 /**
- * Checkpoints written by the reference implementation (the repository's data/checkpoint-a5bbf5d-*.bin:
+ * Checkpoints written by the reference implementation (reference-checkpoints.ts:
  * 700 samples of randomStream(1500, 256, 11), bits 8) decode, and training the remaining 800
  * samples on them ends in the same state, byte for byte, as the reference continuing itself
  * (the recorded CRC) and as this implementation training all 1500 straight.
  */
 test('checkpoints of the reference implementation decode and continue bit-identically', () => {
-  const fixtures = fileURLToPath(new URL('../../../../data/', import.meta.url));
   const cases: Array<[string, LearnerOptionsInput, string]> = [
     // Written with the defaults of the time: plain FTRL (no widthExponent in its header) α 0.3.
     ['ftrl-standard', { optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } }, 'f96262ac'],
@@ -149,7 +120,7 @@ test('checkpoints of the reference implementation decode and continue bit-identi
   ];
   const stream = randomStream(1500, 256, 11);
   for (const [name, options, expected] of cases) {
-    const { learner: resumed } = decodeCheckpoint(readFileSync(`${fixtures}checkpoint-a5bbf5d-${name}.bin`));
+    const { learner: resumed } = decodeCheckpoint(Buffer.from(REFERENCE_CHECKPOINTS[name]!, 'base64'));
     const straight = new LogisticRegression({ ...options, featureSpace: { bits: 8 } });
     stream.slice(0, 700).forEach((s) => straight.learn(s.x, s.y));
     for (const s of stream.slice(700)) assert.equal(resumed.learn(s.x, s.y), straight.learn(s.x, s.y), name);
