@@ -51,11 +51,13 @@ describe('fault 11: a burst of 1M messages of lag', () => {
     const meta = await latestMeta(store, model);
     assert.equal(meta.samplesSeen, MESSAGES, 'every message applied once');
     // Flat: the highest RSS in the last quarter of the burst is within 64 MB of the highest in
-    // the first quarter (after warm-up). Buffering the lag would grow it by hundreds of MB
-    // (the burst is 60 MB of JSON, several times that as kafkajs message objects).
+    // the second quarter. Buffering the lag would grow it by hundreds of MB (the burst is 60 MB
+    // of JSON, several times that as kafkajs message objects). The first quarter is warm-up: the
+    // trainer drains 1M messages in ~3 s now, so V8's heap is still growing to its working size
+    // there (a run compared 175 MB early in the first quarter with 252 MB at the end).
     const quarter = (from: number, to: number): number =>
       Math.max(0, ...samples.filter((s) => s.learned >= from * MESSAGES && s.learned < to * MESSAGES).map((s) => s.rss));
-    const early = quarter(0.05, 0.25);
+    const early = quarter(0.25, 0.5);
     const late = quarter(0.75, 1.01);
     assert.ok(samples.length >= 10, `only ${samples.length} samples of RSS`);
     assert.ok(early > 0 && late > 0, 'RSS sampled early and late in the burst');
