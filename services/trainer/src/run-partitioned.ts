@@ -1,31 +1,21 @@
-import { createTrainerMetrics, enableProcessMetrics, Registry, startHttpServer, type Logger } from '@streamlr/metrics';
+import type { Logger } from '@streamlr/metrics';
 import { decodeLimits } from '@streamlr/protocol';
 import { RedisModelStore, RedisPartitionStore, StoreUnavailableError } from '@streamlr/store';
 import {
   CountingLearner,
   CountingMixer,
-  DeadLetterSink,
-  KafkaTransport,
   LEARNER_SETTINGS,
   LogisticLearner,
   LogisticMixer,
   PartitionedTrainingPipeline,
   SettingsError,
-  kafkaOptions,
   learnerOptionsFrom,
-  redactSettings,
   redisConnection,
   type MixingRule,
   type PartitionMixer,
-  type Settings,
   type StreamLearner,
 } from '@streamlr/stream';
-import { TRAINER_SERVICE_SETTINGS as TRAINER_SETTINGS } from './settings.js';
-
-type TrainerSettings = Settings<typeof TRAINER_SETTINGS>;
-
-/** Exit codes as the single trainer's (run.ts). */
-const EXIT = { ok: 0, failed: 1, fenced: 3, offsets: 4 } as const;
+import { deadLetterSink, kafkaTransport, serveUntilStopped, stepEvents, trainerRegistry, type TrainerSettings } from './service.js';
 
 /** Settings that only mean something with --partitioned. */
 export const PARTITIONED_ONLY = ['mixEvery', 'mixInterval', 'mixing'] as const;
@@ -63,21 +53,13 @@ export async function runPartitionedTrainer(
   if (values.mixEvery === 0 && values.mixInterval === 0) throw new SettingsError('--mix-every/--mix-interval: at least one must be > 0', 'mixEvery');
 
   const groupId = values.group ?? `streamlr-trainer-${model}`;
-  const transport = new KafkaTransport({
-    ...kafkaOptions(values),
-    log: (level, message, fields) => (level === 'error' || level === 'warn' ? log[level](`kafka: ${message}`, fields) : undefined),
-  });
+  const transport = kafkaTransport(values, log);
   const redis = redisConnection(values);
   const store = new RedisModelStore({ ...redis, keep: values.keep });
   const states = new RedisPartitionStore({ ...redis });
-  const registry = new Registry();
-  enableProcessMetrics(registry);
-  const metrics = createTrainerMetrics(registry).forModel(model);
+  const { registry, metrics } = trainerRegistry(model);
   const producer = transport.producer();
-  const deadLetters = new DeadLetterSink(producer, {
-    service: 'trainer',
-    onRetry: (error, attempt) => log.warn('dead-letter send failed, retrying', { error: String(error), attempt }),
-  });
+  const deadLetters = deadLetterSink(producer, log);
   let pipeline: PartitionedTrainingPipeline<unknown> | null = null;
   const refreshModelGauges = (): void => {
     if (pipeline === null) return;
@@ -95,15 +77,7 @@ export async function runPartitionedTrainer(
       states,
       deadLetters,
       events: {
-        progress: (learned, refused, skipped) => {
-          metrics.samples.add(learned);
-          metrics.skipped.add(skipped);
-          for (const [reason, n] of refused) {
-            metrics.invalid(reason).add(n);
-            metrics.dlq(reason).add(n);
-          }
-        },
-        lag: (topic, partition, lag) => metrics.setConsumerLag(topic, partition, lag),
+        ...stepEvents(metrics),
         statesWritten: (count, seconds) => {
           metrics.setPaused(false);
           log.debug('partition states written', { model, count, seconds });
@@ -140,58 +114,19 @@ export async function runPartitionedTrainer(
     },
   );
   const running = pipeline;
-  const http = await startHttpServer({
-    port: values.port,
-    host: values.host,
+  return serveUntilStopped({
+    values,
+    log,
     registry,
-    readiness: () => ({
-      running: { ok: running.state === 'running', detail: running.state },
-      assigned: { ok: running.partitions.length > 0, detail: `${running.partitions.length} partitions` },
-      model: { ok: true, detail: `version ${running.version}` },
-    }),
-    onError: (error, request) => log.error('http handler failed', { error: String(error), ...request }),
+    producer,
+    stopSignal,
+    pipeline: running,
+    modelReady: () => true,
+    refreshGauges: refreshModelGauges,
+    starting: { partitioned: true, replica: running.replica },
+    running: () => ({ replica: running.replica }),
+    stopped: () => ({ position: running.position }),
+    stopFailure: 'final merge failed',
+    closeStores: () => Promise.all([store.close(), states.close()]),
   });
-  const gauges = setInterval(refreshModelGauges, 5_000);
-  gauges.unref();
-  log.info('trainer starting', {
-    settings: redactSettings(TRAINER_SETTINGS, values),
-    model,
-    topics: values.topic,
-    groupId,
-    http: http.url,
-    learner: values.learner,
-    partitioned: true,
-    replica: running.replica,
-  });
-  let code: number = EXIT.ok;
-  try {
-    await producer.connect();
-    await running.start();
-    log.info('trainer running', { model, version: running.version, replica: running.replica });
-    const reason = await Promise.race([stopSignal.then((s) => ({ stop: s })), running.finished.then(() => ({ stop: 'finished' }))]);
-    log.info('trainer stopping', { reason: reason.stop });
-  } catch (error) {
-    code = exitCodeFor(error);
-    log.error('trainer failed', { model, error: error instanceof Error ? error.message : String(error) });
-  } finally {
-    clearInterval(gauges);
-    try {
-      await running.stop();
-      log.info('trainer stopped', { model, version: running.version, position: running.position });
-    } catch (error) {
-      if (code === EXIT.ok) code = exitCodeFor(error);
-      log.error('final merge failed', { model, error: error instanceof Error ? error.message : String(error) });
-    }
-    await producer.disconnect().catch(() => undefined);
-    await Promise.all([store.close(), states.close()]).catch(() => undefined);
-    await http.close().catch(() => undefined);
-  }
-  return code;
-}
-
-function exitCodeFor(error: unknown): number {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'FencedError') return EXIT.fenced;
-  if (name === 'OffsetOutOfRangeError') return EXIT.offsets;
-  return EXIT.failed;
 }
