@@ -1,6 +1,6 @@
 import type { Logger } from '@streamlr/metrics';
 import { decodeLimits } from '@streamlr/protocol';
-import { RedisModelStore, RedisPartitionStore, StoreUnavailableError } from '@streamlr/store';
+import { RedisModelStore, RedisPartitionStore } from '@streamlr/store';
 import {
   CountingLearner,
   CountingMixer,
@@ -15,7 +15,7 @@ import {
   type PartitionMixer,
   type StreamLearner,
 } from '@streamlr/stream';
-import { deadLetterSink, kafkaTransport, serveUntilStopped, stepEvents, trainerRegistry, type TrainerSettings } from './service.js';
+import { deadLetterSink, kafkaTransport, serveUntilStopped, commonEvents, trainerRegistry, type TrainerSettings } from './service.js';
 
 /** Settings that only mean something with --partitioned. */
 export const PARTITIONED_ONLY = ['mixEvery', 'mixInterval', 'mixing'] as const;
@@ -77,7 +77,7 @@ export async function runPartitionedTrainer(
       states,
       deadLetters,
       events: {
-        ...stepEvents(metrics),
+        ...commonEvents(metrics, log, model, 'state write or merge'),
         statesWritten: (count, seconds) => {
           metrics.setPaused(false);
           log.debug('partition states written', { model, count, seconds });
@@ -90,16 +90,6 @@ export async function runPartitionedTrainer(
           if (version !== null) metrics.snapshotPublished({ version, durationSeconds: 0, checkpointBytes: 0, servingBytes: 0 });
           refreshModelGauges();
           log.info('rebased', { model, version, replayed });
-        },
-        snapshotFailed: (error, attempt) => {
-          metrics.setPaused(true);
-          metrics.snapshotFailed(error instanceof StoreUnavailableError ? 'unavailable' : 'error');
-          log.warn('state write or merge failed: training paused until the store is back', { model, attempt, error: String(error) });
-        },
-        warn: (message, fields) => log.warn(message, fields),
-        info: (message, fields) => {
-          if (message === 'assigned') metrics.rebalance();
-          log.info(message, fields);
         },
       },
     },

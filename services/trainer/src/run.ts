@@ -1,7 +1,7 @@
 import { makeSchedule, type LogisticRegression } from '@streamlr/model';
 import type { Logger } from '@streamlr/metrics';
 import { decodeLimits } from '@streamlr/protocol';
-import { RedisModelStore, StoreUnavailableError } from '@streamlr/store';
+import { RedisModelStore } from '@streamlr/store';
 import {
   CountingLearner,
   LEARNER_SETTINGS,
@@ -21,7 +21,7 @@ import {
   defaultLogger,
   kafkaTransport,
   serveUntilStopped,
-  stepEvents,
+  commonEvents,
   trainerRegistry,
   type TrainerSettings,
 } from './service.js';
@@ -95,25 +95,12 @@ async function serve(
       store,
       deadLetters: deadLetterSink(producer, log),
       events: {
-        ...stepEvents(metrics),
+        ...commonEvents(metrics, log, model, 'snapshot publish'),
         snapshotPublished: (meta, seconds) => {
           metrics.setPaused(false);
           metrics.snapshotPublished({ version: meta.version, durationSeconds: seconds, checkpointBytes: 0, servingBytes: 0 });
           refreshGauges();
           log.info('snapshot published', { model, version: meta.version, samplesSeen: meta.samplesSeen, offsets: meta.offsets, seconds });
-        },
-        snapshotFailed: (error, attempt) => {
-          metrics.setPaused(true);
-          metrics.snapshotFailed(error instanceof StoreUnavailableError ? 'unavailable' : 'error');
-          log.warn('snapshot publish failed: training paused until the store is back', { model, attempt, error: String(error) });
-        },
-        warn: (message, fields) => {
-          if (message.startsWith('the group committed past')) metrics.offsetAnomaly('snapshot_backwards');
-          log.warn(message, fields);
-        },
-        info: (message, fields) => {
-          if (message === 'assigned') metrics.rebalance();
-          log.info(message, fields);
         },
       },
     },

@@ -5,6 +5,7 @@
  */
 import { createLogger, createTrainerMetrics, enableProcessMetrics, Registry, startHttpServer, type Logger } from '@streamlr/metrics';
 import { DECODE_REASONS } from '@streamlr/protocol';
+import { StoreUnavailableError } from '@streamlr/store';
 import {
   DeadLetterSink,
   FencedError,
@@ -63,8 +64,17 @@ export function deadLetterSink(producer: StreamProducer, log: Logger): DeadLette
   });
 }
 
-/** The counters every step moves (learned, skipped, refused by reason into the DLQ) and the lag gauge. */
-export function stepEvents(metrics: ModelMetrics): Required<Pick<TrainingEvents, 'progress' | 'lag'>> {
+/**
+ * The events both pipelines report alike: per step, the counters (learned, skipped, refused by
+ * reason into the DLQ) and the lag gauge; a failed store write (training pauses until the store is
+ * back; `failed` names what failed in the log line); operator warnings and rebalances.
+ */
+export function commonEvents(
+  metrics: ModelMetrics,
+  log: Logger,
+  model: string,
+  failed: string,
+): Required<Pick<TrainingEvents, 'progress' | 'lag' | 'snapshotFailed' | 'warn' | 'info'>> {
   return {
     progress: (learned, refused, skipped) => {
       metrics.samples.add(learned);
@@ -75,6 +85,19 @@ export function stepEvents(metrics: ModelMetrics): Required<Pick<TrainingEvents,
       }
     },
     lag: (topic, partition, lag) => metrics.setConsumerLag(topic, partition, lag),
+    snapshotFailed: (error, attempt) => {
+      metrics.setPaused(true);
+      metrics.snapshotFailed(error instanceof StoreUnavailableError ? 'unavailable' : 'error');
+      log.warn(`${failed} failed: training paused until the store is back`, { model, attempt, error: String(error) });
+    },
+    warn: (message, fields) => {
+      if (message.startsWith('the group committed past')) metrics.offsetAnomaly('snapshot_backwards');
+      log.warn(message, fields);
+    },
+    info: (message, fields) => {
+      if (message === 'assigned') metrics.rebalance();
+      log.info(message, fields);
+    },
   };
 }
 
