@@ -81,8 +81,14 @@ export interface LogisticLearnerOptions {
  * A sample the fused scanner decoded: label, weight, and where its hashed features are in the
  * learner's arena. The message bytes stay with it, so that the features can be hashed again (the
  * arena has moved on) or decoded by the protocol's decoder (to record feature names).
+ *
+ * It is also its own successful DecodeResult (`ok: true`, `value` itself): one object per
+ * message rather than two, on the trainer's hottest path.
  */
 export class ScannedSample {
+  readonly ok = true;
+  readonly value: ScannedSample = this;
+
   constructor(
     readonly bytes: Uint8Array,
     readonly label: 0 | 1,
@@ -106,9 +112,10 @@ export class ScannedSample {
 export type LearnerSample = Sample | ScannedSample;
 
 /**
- * Entries of scanned samples kept before the arena starts its next lap at 0. A trainer step
- * decodes up to 1,024 records before it learns them: 64 features each fit in one lap. A sample
- * whose entries were overwritten meanwhile is simply hashed again from its bytes.
+ * Most entries of scanned samples the arena holds before it starts its next lap at 0. It also
+ * starts one when the last sample decoded is learned (a trainer step decodes up to 1,024 records,
+ * then learns them all), so it grows only to a step's entries. A sample whose entries were
+ * overwritten meanwhile is simply hashed again from its bytes.
  */
 const ARENA_LAP = 1 << 16;
 
@@ -138,7 +145,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
    * a lap starts at 0 once ARENA_LAP entries are used. An entry of the previous lap is intact
    * while the current lap has not reached it.
    */
-  private readonly arena = new HashedEntries(ARENA_LAP + 1024);
+  private readonly arena = new HashedEntries(1024);
   private lap = 0;
   /** Scratch for hashing a sample again when its arena entries were overwritten. */
   private readonly rescanned = new HashedEntries(64);
@@ -170,7 +177,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
       }
       const start = arena.length;
       if (scanner.scan(bytes, arena)) {
-        return { ok: true, value: new ScannedSample(bytes, scanner.label, scanner.weight, arena, this.lap, start, arena.length - start) };
+        return new ScannedSample(bytes, scanner.label, scanner.weight, arena, this.lap, start, arena.length - start);
       }
     }
     // Anything else (and every refusal with its reason) is the protocol decoder's.
@@ -225,7 +232,13 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     const x = this.vector;
     x.clear();
     const { indices, values } = entries;
-    for (let k = start, stop = start + sample.count; k < stop; k++) x.add(indices[k]!, values[k]!);
+    const stop = start + sample.count;
+    for (let k = start; k < stop; k++) x.add(indices[k]!, values[k]!);
+    if (entries === this.arena && stop === entries.length) {
+      // The last sample decoded: the next lap can start at 0 (anything left of this one is hashed again).
+      entries.length = 0;
+      this.lap++;
+    }
     this.trained?.addAll(x.indices, x.nnz);
     if (this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
       this.names.record(sample.decoded(this.limits).features ?? {}, this.options.featureSpace);

@@ -87,6 +87,10 @@ const TS = 16;
 /** Powers of ten exactly representable as doubles (10^22 is the largest: 5^22 < 2^53). */
 const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
+/** 1 for the bytes a string may hold as they are: printable ASCII other than `"` and `\\`. */
+const PLAIN = new Uint8Array(256);
+for (let b = 0x20; b < 0x80; b++) PLAIN[b] = b === QUOTE || b === BACKSLASH ? 0 : 1;
+
 // The number just parsed: a typed array, since a module-level `let` double is boxed on every store.
 const parsed = new Float64Array(1);
 
@@ -157,6 +161,7 @@ function utf8Sequence(bytes: Uint8Array, pos: number, end: number): number {
  * of its closing quote, or −1 for an escape, a control character, invalid UTF-8 or no end.
  */
 function skipString(bytes: Uint8Array, pos: number, end: number): number {
+  while (pos + 3 < end && (PLAIN[bytes[pos]!]! & PLAIN[bytes[pos + 1]!]! & PLAIN[bytes[pos + 2]!]! & PLAIN[bytes[pos + 3]!]!) !== 0) pos += 4;
   while (pos < end) {
     const b = bytes[pos]!;
     if (b === QUOTE) return pos;
@@ -389,15 +394,23 @@ export class SampleScanner {
       let h = seed;
       let k = 0;
       let shift = 0;
-      let digitsOnly = true;
-      // The name's bytes, hashed as read (MurmurHash3 x86_32 body, 4 bytes a block, little-endian).
+      // The name's bytes, hashed as read (MurmurHash3 x86_32 body, 4 bytes a block, little-endian):
+      // whole blocks while all four bytes are plain ASCII, then byte by byte.
+      while (pos + 3 < end) {
+        const b0 = bytes[pos]!;
+        const b1 = bytes[pos + 1]!;
+        const b2 = bytes[pos + 2]!;
+        const b3 = bytes[pos + 3]!;
+        if ((PLAIN[b0]! & PLAIN[b1]! & PLAIN[b2]! & PLAIN[b3]!) === 0) break;
+        h = mixBlock(h, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
+        pos += 4;
+      }
       for (;;) {
         if (pos >= end) return -1;
         const b = bytes[pos]!;
         if (b === QUOTE) break;
         if (b < 0x80) {
           if (b < 0x20 || b === BACKSLASH) return -1;
-          if (b < 0x30 || b > 0x39) digitsOnly = false;
           k |= b << shift;
           if (shift === 24) {
             h = mixBlock(h, k);
@@ -408,7 +421,6 @@ export class SampleScanner {
           }
           pos++;
         } else {
-          digitsOnly = false;
           const length = utf8Sequence(bytes, pos, end);
           if (length < 0) return -1;
           for (const stop = pos + length; pos < stop; pos++) {
@@ -424,7 +436,7 @@ export class SampleScanner {
         }
       }
       const nameLength = pos - nameStart;
-      if (digitsOnly && nameLength > 0) return -1; // an array index: enumerated first by JS
+      if (nameLength > 0 && isDigit(bytes[nameStart]!) && allDigits(bytes, nameStart, pos)) return -1; // an array index: enumerated first by JS
       if (!this.addName(bytes, nameStart, nameLength, Math.imul(h ^ k, 0x9e3779b1) ^ nameLength, count - 1)) return -1;
       pos = skipWhitespace(bytes, pos + 1, end);
       if (pos >= end || bytes[pos] !== COLON) return -1;
@@ -445,6 +457,19 @@ export class SampleScanner {
         }
         pos++;
         const valueStart = pos;
+        // Whole plain blocks: the value is not block-aligned, so each 4-byte word completes the
+        // `shift` bits pending in k, and its top `shift` bits are the next k.
+        while (pos + 3 < end) {
+          const b0 = bytes[pos]!;
+          const b1 = bytes[pos + 1]!;
+          const b2 = bytes[pos + 2]!;
+          const b3 = bytes[pos + 3]!;
+          if ((PLAIN[b0]! & PLAIN[b1]! & PLAIN[b2]! & PLAIN[b3]!) === 0) break;
+          const word = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+          h = mixBlock(h, k | (word << shift));
+          k = shift === 0 ? 0 : word >>> (32 - shift);
+          pos += 4;
+        }
         for (;;) {
           if (pos >= end) return -1;
           const c = bytes[pos]!;
@@ -572,6 +597,15 @@ export class SampleScanner {
       this.cells[i] = ordinal;
     }
   }
+}
+
+function isDigit(b: number): boolean {
+  return b >= 0x30 && b <= 0x39;
+}
+
+function allDigits(bytes: Uint8Array, start: number, stop: number): boolean {
+  for (let i = start; i < stop; i++) if (!isDigit(bytes[i]!)) return false;
+  return true;
 }
 
 function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boolean {

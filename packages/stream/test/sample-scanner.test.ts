@@ -319,6 +319,21 @@ describe('SampleScanner', () => {
     ];
     const scanner = new SampleScanner(DEFAULT_LEARNER_OPTIONS.featureSpace, limits);
     for (const text of refused) assert.equal(scan(scanner, Buffer.from(text)), null, text);
+    // A raw control character, a quote or a backslash anywhere in a name, a value or the id
+    // (each position of a 4-byte block): not JSON, or an escape.
+    for (const bad of [...Array.from({ length: 0x20 }, (_, c) => c), 0x5c]) {
+      for (let at = 0; at < 9; at++) {
+        const text = (field: string) => `${field.slice(0, at)}${String.fromCharCode(bad)}${field.slice(at)}`;
+        for (const message of [
+          `{"label":1,"features":{"${text('abcdefgh')}":1}}`,
+          `{"label":1,"features":{"ab":"${text('abcdefgh')}"}}`,
+          `{"label":1,"features":{"abc":"${text('abcdefgh')}"}}`,
+          `{"label":1,"features":{},"id":"${text('abcdefgh')}"}`,
+        ]) {
+          assert.equal(scan(scanner, Buffer.from(message, 'latin1')), null, JSON.stringify(message));
+        }
+      }
+    }
     const tooMany = JSON.stringify({ label: 1, features: Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, i])) });
     assert.equal(scan(scanner, Buffer.from(tooMany)), null);
     assert.equal(scan(new SampleScanner(DEFAULT_LEARNER_OPTIONS.featureSpace, decodeLimits({ maxBytes: 20 })), Buffer.from('{"label":1,"features":{"a":1}}')), null);
