@@ -21,3 +21,4 @@ export * from './partitioned-training.js';
 export * from './operators/dead-letter-once.js';
 export * from './partition-checkpoint.js';
 export * from './slot-set.js';
+export * from './sample-scanner.js';

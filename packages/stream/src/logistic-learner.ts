@@ -12,6 +12,7 @@ import {
 } from '@streamlr/model';
 import { DEFAULT_DECODE_LIMITS, tryDecodeSample, type DecodeLimits, type Sample } from '@streamlr/protocol';
 import { featurize } from './featurize.js';
+import { HashedEntries, SampleScanner } from './sample-scanner.js';
 import { SlotSet } from './slot-set.js';
 import type {
   DecodeResult,
@@ -64,6 +65,12 @@ export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, n
 
 export interface LogisticLearnerOptions {
   readonly limits?: DecodeLimits;
+  /**
+   * Decode messages of the common shape with the fused scanner (SampleScanner: bytes → hashed
+   * features, no JSON.parse), and every other message with the protocol's decoder. The learner
+   * ends up in exactly the same state either way. Default true; false is for comparisons.
+   */
+  readonly fastDecode?: boolean;
   /** Progressive-metrics window; default 10,000. */
   readonly window?: number;
   /** Slots whose feature names are remembered; default 100,000. */
@@ -71,10 +78,53 @@ export interface LogisticLearnerOptions {
 }
 
 /**
- * StreamLearner over @streamlr/model (trainer service, replay, demo): decode with the protocol's decoder,
- * one update per sample with progressive validation, snapshots as `snapshotBlobs`.
+ * A sample the fused scanner decoded: label, weight, and where its hashed features are in the
+ * learner's arena. The message bytes stay with it, so that the features can be hashed again (the
+ * arena has moved on) or decoded by the protocol's decoder (to record feature names).
+ *
+ * It is also its own successful DecodeResult (`ok: true`, `value` itself): one object per
+ * message rather than two, on the trainer's hottest path.
  */
-export class LogisticLearner implements StreamLearner<Sample> {
+export class ScannedSample {
+  readonly ok = true;
+  readonly value: ScannedSample = this;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly label: 0 | 1,
+    readonly weight: number,
+    /** The arena holding the entries, its lap, and where they start in it. */
+    readonly arena: HashedEntries,
+    readonly lap: number,
+    readonly start: number,
+    readonly count: number,
+  ) {}
+
+  /** The message as the protocol's decoder gives it (it accepts whatever the scanner accepts). */
+  decoded(limits: DecodeLimits): Sample {
+    const result = tryDecodeSample(this.bytes, limits);
+    if (!result.ok) throw new Error(`internal: the sample scanner accepted a message the decoder refuses (${result.error.reason})`);
+    return result.value;
+  }
+}
+
+/** What LogisticLearner decodes to and learns from: a decoded message, or a scanned one. */
+export type LearnerSample = Sample | ScannedSample;
+
+/**
+ * Most entries of scanned samples the arena holds before it starts its next lap at 0. It also
+ * starts one when the last sample decoded is learned (a trainer step decodes up to 1,024 records,
+ * then learns them all), so it grows only to a step's entries. A sample whose entries were
+ * overwritten meanwhile is simply hashed again from its bytes.
+ */
+const ARENA_LAP = 1 << 16;
+
+/**
+ * StreamLearner over @streamlr/model (trainer service, replay, demo): decode with the fused
+ * scanner or the protocol's decoder, one update per sample with progressive validation,
+ * snapshots as `snapshotBlobs`.
+ */
+export class LogisticLearner implements StreamLearner<LearnerSample> {
   private model: LogisticRegression;
   private metrics: ProgressiveMetrics;
   private names: FeatureNames;
@@ -88,6 +138,17 @@ export class LogisticLearner implements StreamLearner<Sample> {
   private named: SlotSet;
   private readonly vector = new SparseVector(64);
   private readonly limits: DecodeLimits;
+  /** Null when fastDecode is off. */
+  private readonly scanner: SampleScanner | null;
+  /**
+   * The hashed (slot, value) entries of scanned samples, appended by decode() and read by learn();
+   * a lap starts at 0 once ARENA_LAP entries are used. An entry of the previous lap is intact
+   * while the current lap has not reached it.
+   */
+  private readonly arena = new HashedEntries(1024);
+  private lap = 0;
+  /** Scratch for hashing a sample again when its arena entries were overwritten. */
+  private readonly rescanned = new HashedEntries(64);
 
   constructor(
     readonly options: LearnerOptions,
@@ -99,13 +160,27 @@ export class LogisticLearner implements StreamLearner<Sample> {
     this.trained = new SlotSet(this.model.slots);
     this.named = new SlotSet(this.model.slots);
     this.limits = settings.limits ?? DEFAULT_DECODE_LIMITS;
+    this.scanner = settings.fastDecode === false ? null : new SampleScanner(options.featureSpace, this.limits);
   }
 
   get learner(): LogisticRegression {
     return this.model;
   }
 
-  decode(bytes: Buffer | null): DecodeResult<Sample> {
+  decode(bytes: Buffer | null): DecodeResult<LearnerSample> {
+    const scanner = this.scanner;
+    if (scanner !== null && bytes !== null) {
+      const arena = this.arena;
+      if (arena.length >= ARENA_LAP) {
+        arena.length = 0;
+        this.lap++;
+      }
+      const start = arena.length;
+      if (scanner.scan(bytes, arena)) {
+        return new ScannedSample(bytes, scanner.label, scanner.weight, arena, this.lap, start, arena.length - start);
+      }
+    }
+    // Anything else (and every refusal with its reason) is the protocol decoder's.
     const result = tryDecodeSample(bytes, this.limits);
     if (result.ok) {
       // A dense vector longer than the feature space is valid JSON the protocol cannot judge
@@ -119,7 +194,11 @@ export class LogisticLearner implements StreamLearner<Sample> {
     return { ok: false, error: { reason: result.error.reason, field: result.error.field, message: result.error.message } };
   }
 
-  learn(sample: Sample): void {
+  learn(sample: LearnerSample): void {
+    if (sample instanceof ScannedSample) {
+      this.learnScanned(sample);
+      return;
+    }
     const space = this.options.featureSpace;
     const x = featurize(sample, space, this.vector);
     this.trained?.addAll(x.indices, x.nnz);
@@ -128,6 +207,41 @@ export class LogisticLearner implements StreamLearner<Sample> {
     // nothing), until the dictionary is full.
     if (sample.features !== undefined && this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
       this.names.record(sample.features, space);
+      this.named.addAll(x.indices, x.nnz);
+    }
+    const p = this.model.learn(x, sample.label, sample.weight);
+    this.metrics.update(p, sample.label);
+  }
+
+  /** learn() of a scanned sample: the same steps on the entries the scanner hashed. */
+  private learnScanned(sample: ScannedSample): void {
+    let entries = this.arena;
+    let start = sample.start;
+    const current =
+      sample.arena === entries && (sample.lap === this.lap || (sample.lap === this.lap - 1 && sample.start >= entries.length));
+    if (!current) {
+      entries = this.rescanned;
+      entries.length = 0;
+      start = 0;
+      if (this.scanner === null || !this.scanner.scan(sample.bytes, entries)) {
+        this.learn(sample.decoded(this.limits));
+        return;
+      }
+    }
+    // add() in the scanned order sums colliding slots exactly as hashFeatures does.
+    const x = this.vector;
+    x.clear();
+    const { indices, values } = entries;
+    const stop = start + sample.count;
+    for (let k = start; k < stop; k++) x.add(indices[k]!, values[k]!);
+    if (entries === this.arena && stop === entries.length) {
+      // The last sample decoded: the next lap can start at 0 (anything left of this one is hashed again).
+      entries.length = 0;
+      this.lap++;
+    }
+    this.trained?.addAll(x.indices, x.nnz);
+    if (this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
+      this.names.record(sample.decoded(this.limits).features ?? {}, this.options.featureSpace);
       this.named.addAll(x.indices, x.nnz);
     }
     const p = this.model.learn(x, sample.label, sample.weight);

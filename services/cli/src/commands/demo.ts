@@ -12,6 +12,7 @@ import {
   LogisticLearner,
   parseSettings,
   TrainingPipeline,
+  type LearnerSample,
   type SettingSpecs,
   type StreamProducer,
 } from '@streamlr/stream';
@@ -138,7 +139,7 @@ interface TrainerWiring {
 }
 
 /** The trainer's pipeline, its events wired to the trainer's metrics as the trainer service wires them. */
-function trainerPipeline(w: TrainerWiring): TrainingPipeline<Sample> {
+function trainerPipeline(w: TrainerWiring): TrainingPipeline<LearnerSample> {
   const { infra, learner, metrics, log } = w;
   const groupId = `streamlr-trainer-${infra.model}`;
   const refreshGauges = (): void => {
@@ -146,7 +147,7 @@ function trainerPipeline(w: TrainerWiring): TrainingPipeline<Sample> {
     const weights = learner.weights();
     metrics.setWeights(weights.nonzero, weights.slots);
   };
-  return new TrainingPipeline<Sample>(
+  return new TrainingPipeline<LearnerSample>(
     {
       learner,
       consumer: infra.transport.consumer({ groupId }),
@@ -219,7 +220,7 @@ async function demo(argv: readonly string[]): Promise<number> {
   const published: VersionMeta[] = [];
   let handled = 0;
   let scorer: Scorer | null = null;
-  let pipeline: TrainingPipeline<Sample> | null = null;
+  let pipeline: TrainingPipeline<LearnerSample> | null = null;
   let collector: ScoreCollector | null = null;
 
   try {
