@@ -1,5 +1,5 @@
 // streamlr's side of the peer benchmark: one online pass over the first --train rows of a records
-// file with DEFAULT_LEARNER_OPTIONS (FTRL-Proximal α 0.5 β 0.3 λ2 1, widthExponent 0.75, online standardisation,
+// file with DEFAULT_LEARNER_OPTIONS (FTRL-Proximal α 0.8 β 0.3 λ2 1, widthExponent 0.9, adaptiveL1 0.12, online standardisation,
 // 2^20 hashed slots), then held-out metrics on the remaining rows. The path is that of
 // `streamlr train`: readRecordBatches (streamed, ~1,000 rows per batch) → featurize → learn.
 //
@@ -74,7 +74,7 @@ process.stdout.write(
     cpu_seconds: (cpu.user + cpu.system) / 1e6,
     settings:
       values.options === undefined
-        ? 'DEFAULT_LEARNER_OPTIONS: FTRL-Proximal α 0.5, β 0.3, λ1 0, λ2 1, widthExponent 0.75 (n grows by g²·(nnz+1)^0.75); online standardisation; 2^20 hashed slots'
+        ? 'DEFAULT_LEARNER_OPTIONS: FTRL-Proximal α 0.8, β 0.3, λ1 0, λ2 1, widthExponent 0.9 (n grows by g²·(nnz+1)^0.9), adaptiveL1 0.12 (w_j = 0 while |z_j| ≤ 0.12·√n_j); online standardisation; 2^20 hashed slots'
         : JSON.stringify(learner.options),
   })}\n`,
 );

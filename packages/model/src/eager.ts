@@ -134,7 +134,7 @@ export class EagerReferenceLearner {
   private ftrlStep(x: SparseVector, grads: number[], g: number): void {
     const o = this.options.optimizer;
     if (o.name !== 'ftrl') return;
-    const { beta, l1, l2 } = o;
+    const { beta, l1, l2, adaptiveL1 } = o;
     const inverseAlpha = 1 / o.learningRate;
     const width = ftrlWidthFactor(x.nnz, o.widthExponent);
     for (let k = 0; k < x.nnz; k++) {
@@ -149,7 +149,7 @@ export class EagerReferenceLearner {
     this.biasZ += g - (Math.sqrt(bn) - Math.sqrt(this.biasAcc)) * inverseAlpha * this.b;
     this.biasAcc = bn;
     // Materialise every weight, every step.
-    for (let j = 0; j < this.slots; j++) this.w[j] = ftrlWeight(this.z[j]!, Math.sqrt(this.acc[j]!), inverseAlpha, beta, l1, l2);
-    this.b = ftrlWeight(this.biasZ, Math.sqrt(this.biasAcc), inverseAlpha, beta, 0, 0);
+    for (let j = 0; j < this.slots; j++) this.w[j] = ftrlWeight(this.z[j]!, Math.sqrt(this.acc[j]!), inverseAlpha, beta, l1, l2, adaptiveL1);
+    this.b = ftrlWeight(this.biasZ, Math.sqrt(this.biasAcc), inverseAlpha, beta, 0, 0, 0);
   }
 }

@@ -75,8 +75,9 @@ export function mergeLearners(learners: readonly LogisticRegression[], mixing?: 
     const z = new Float64Array(m);
     for (let j = 0; j < m; j++) {
       const w = target[j]!;
-      if (w === 0) z[j] = Math.min(o.l1, Math.max(-o.l1, zAvg[j]!));
-      else z[j] = -w * ((o.beta + Math.sqrt(n[j]!)) * (1 / o.learningRate) + o.l2) - (w > 0 ? o.l1 : -o.l1);
+      const threshold = o.l1 + o.adaptiveL1 * Math.sqrt(n[j]!);
+      if (w === 0) z[j] = Math.min(threshold, Math.max(-threshold, zAvg[j]!));
+      else z[j] = -w * ((o.beta + Math.sqrt(n[j]!)) * (1 / o.learningRate) + o.l2) - (w > 0 ? threshold : -threshold);
     }
     const biasN = averageScalar('biasN');
     const biasZ = -bias * ((o.beta + Math.sqrt(biasN)) * (1 / o.learningRate));

@@ -33,7 +33,7 @@ export interface AdaGradOptions {
 
 export interface FtrlOptions {
   readonly name: 'ftrl';
-  /** α, the per-coordinate learning rate of FTRL-Proximal (a number). Default 0.5 (0.3 before issue #8). */
+  /** α, the per-coordinate learning rate of FTRL-Proximal (a number). Default 0.8 (0.3 before issue #8, then 0.5). */
   readonly learningRate: number;
   /** β, smoothing of the per-coordinate rate α/(β + √n). Default 0.3. */
   readonly beta: number;
@@ -42,10 +42,16 @@ export interface FtrlOptions {
   /** λ2, L2 strength. Default 1. */
   readonly l2: number;
   /**
+   * κ ≥ 0, adaptive L1: coordinate j's L1 threshold is λ1 + κ·√n_j (exact zeros while
+   * |z_j| ≤ λ1 + κ·√n_j, a significance test on its gradients; see ftrl.ts). Default 0.12 (since
+   * issue #8's L1 round); checkpoints written before the option read as 0.
+   */
+  readonly adaptiveL1: number;
+  /**
    * e ≥ 0: each coordinate's (and the bias's) squared-gradient sum grows by g²·ω^e, ω = nnz(x) + 1 the number of
    * coordinates the sample updates together (a mini-batch: its distinct slots + 1), so that a
-   * coordinate's step shrinks by ω^(−e/2) on wide samples (see ftrl.ts). Default 0.75 (since
-   * issue #8); 0 is plain FTRL-Proximal, and checkpoints written before the option read as 0.
+   * coordinate's step shrinks by ω^(−e/2) on wide samples (see ftrl.ts). Default 0.9 (0.75
+   * before adaptive L1); 0 is plain FTRL-Proximal, and checkpoints written before the option read as 0.
    */
   readonly widthExponent: number;
 }
@@ -73,7 +79,7 @@ export const DEFAULT_OPTIMIZER_OPTIONS: {
 } = Object.freeze({
   sgd: Object.freeze({ name: 'sgd', learningRate: Object.freeze({ kind: 'inverse-scaling', eta0: 1, power: 0.5 }), l1: 0, l2: 0 }),
   adagrad: Object.freeze({ name: 'adagrad', learningRate: 0.3, l1: 0, l2: 0, initialAccumulator: 1 }),
-  ftrl: Object.freeze({ name: 'ftrl', learningRate: 0.5, beta: 0.3, l1: 0, l2: 1, widthExponent: 0.75 }),
+  ftrl: Object.freeze({ name: 'ftrl', learningRate: 0.8, beta: 0.3, l1: 0, l2: 1, adaptiveL1: 0.12, widthExponent: 0.9 }),
 } as const);
 
 /** The defaults `streamlr train` and the trainer service use. */
@@ -102,12 +108,14 @@ export interface OptimizerOptionsInput {
   readonly initialAccumulator?: number;
   /** FTRL only. */
   readonly widthExponent?: number;
+  /** FTRL only. */
+  readonly adaptiveL1?: number;
 }
 
 const OPTIMIZER_KEYS: Record<OptimizerName, readonly string[]> = {
   sgd: ['name', 'learningRate', 'l1', 'l2'],
   adagrad: ['name', 'learningRate', 'l1', 'l2', 'initialAccumulator'],
-  ftrl: ['name', 'learningRate', 'beta', 'l1', 'l2', 'widthExponent'],
+  ftrl: ['name', 'learningRate', 'beta', 'l1', 'l2', 'widthExponent', 'adaptiveL1'],
 };
 
 /** Fills defaults and validates; throws OptionError naming the first bad option. */
@@ -152,7 +160,8 @@ function resolveOptimizer(input: OptimizerName | OptimizerOptionsInput): Optimiz
     }
     const beta = nonNegative(spec.beta ?? d.beta, 'optimizer.beta');
     const widthExponent = nonNegative(spec.widthExponent ?? d.widthExponent, 'optimizer.widthExponent');
-    return { name, learningRate, beta, l1, l2, widthExponent };
+    const adaptiveL1 = nonNegative(spec.adaptiveL1 ?? d.adaptiveL1, 'optimizer.adaptiveL1');
+    return { name, learningRate, beta, l1, l2, adaptiveL1, widthExponent };
   }
   const learningRate = validateSchedule(spec.learningRate ?? defaults.learningRate, 'optimizer.learningRate');
   // The decay factor 1 − η_t·λ2 must stay positive, or weights would flip sign (η_t ≤ η_1).

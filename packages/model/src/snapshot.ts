@@ -692,20 +692,23 @@ export class ServingModel {
 
 /**
  * A header's optimizer options as written: an FTRL header without `widthExponent` was written
- * before the option existed (plain FTRL), so it reads as 0, not as today's default.
+ * before the option existed (plain FTRL), so it reads as 0, not as today's default; likewise
+ * `adaptiveL1`.
  */
 function storedOptimizer(optimizer: OptimizerOptions): OptimizerOptions {
-  if (typeof optimizer !== 'object' || optimizer === null || optimizer.name !== 'ftrl' || 'widthExponent' in optimizer) return optimizer;
-  return { ...(optimizer as Omit<FtrlOptions, 'widthExponent'>), widthExponent: 0 };
+  if (typeof optimizer !== 'object' || optimizer === null || optimizer.name !== 'ftrl') return optimizer;
+  if ('widthExponent' in optimizer && 'adaptiveL1' in optimizer) return optimizer;
+  const stored = optimizer as Partial<FtrlOptions>;
+  return { ...(optimizer as FtrlOptions), widthExponent: stored.widthExponent ?? 0, adaptiveL1: stored.adaptiveL1 ?? 0 };
 }
 
 /**
- * The optimizer options a header stores: FTRL's `widthExponent` only when it is not 0, so that
- * plain FTRL writes the same header as before the option existed (and `storedOptimizer` reads
- * its absence back as 0).
+ * The optimizer options a header stores: FTRL's `widthExponent` and `adaptiveL1` only when they are
+ * not 0, so that plain FTRL writes the same header as before the options existed (and
+ * `storedOptimizer` reads their absence back as 0).
  */
-function writtenOptimizer(optimizer: OptimizerOptions): OptimizerOptions | Omit<FtrlOptions, 'widthExponent'> {
-  if (optimizer.name !== 'ftrl' || optimizer.widthExponent !== 0) return optimizer;
-  const { widthExponent: _plain, ...rest } = optimizer;
-  return rest;
+function writtenOptimizer(optimizer: OptimizerOptions): OptimizerOptions | Partial<FtrlOptions> {
+  if (optimizer.name !== 'ftrl') return optimizer;
+  const { widthExponent, adaptiveL1, ...rest } = optimizer;
+  return { ...rest, ...(widthExponent === 0 ? {} : { widthExponent }), ...(adaptiveL1 === 0 ? {} : { adaptiveL1 }) };
 }

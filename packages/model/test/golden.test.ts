@@ -87,13 +87,18 @@ const EXPECTED: Record<string, string> = {
   'ftrl+l1+l2/standard': 'a1fbcee7/4006db9c',
   'ftrl+l1+l2/rms': '267f1cf3/3ebbcbd0',
   'ftrl+l1+l2/none': '197f3fff/f83dcdf7',
-  // Width-scaled FTRL (issue #8), recorded when the option was added: new cases, not re-recordings.
-  'ftrl+width/standard': '10f8ff2b/18850571',
-  'ftrl+width/rms': 'e85a84b6/b2d87f73',
-  'ftrl+width/none': '653f4d95/63a9a9a3',
+  // Width-scaled FTRL (issue #8). 'ftrl+width' is today's default learner: re-recorded when the default
+  // became α 0.8, e 0.9, adaptive L1 0.12 (was 10f8ff2b/18850571, e85a84b6/b2d87f73, 653f4d95/63a9a9a3).
+  'ftrl+width/standard': '3195d017/82b44dbd',
+  'ftrl+width/rms': 'bd7ca10b/a5a0824f',
+  'ftrl+width/none': 'f929c32a/50c004de',
   'ftrl+width1+l1+l2/standard': 'e9b3f087/81542605',
   'ftrl+width1+l1+l2/rms': '3507cf2f/33690663',
   'ftrl+width1+l1+l2/none': '7a5c9ac4/c60a4536',
+  // Adaptive L1 (issue #8), recorded when the option was added: new cases.
+  'ftrl+width+adaptive-l1/standard': '48f2da5f/9afba759',
+  'ftrl+width+adaptive-l1/rms': '58c10056/b358a408',
+  'ftrl+width+adaptive-l1/none': '89bec230/cb45f11c',
 };
 
 test('predictions and checkpoints are bit-identical to the recorded reference', () => {
@@ -113,8 +118,8 @@ test('predictions and checkpoints are bit-identical to the recorded reference', 
  */
 test('checkpoints of the reference implementation decode and continue bit-identically', () => {
   const cases: Array<[string, LearnerOptionsInput, string]> = [
-    // Written with the defaults of the time: plain FTRL (no widthExponent in its header) α 0.3.
-    ['ftrl-standard', { optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } }, 'f96262ac'],
+    // Written with the defaults of the time: plain FTRL (no widthExponent nor adaptiveL1 in its header) α 0.3.
+    ['ftrl-standard', { optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0, adaptiveL1: 0 } }, 'f96262ac'],
     ['adagrad-en-rms', { optimizer: { name: 'adagrad', learningRate: 0.3, l1: 0.0005, l2: 0.05 }, normalization: 'rms' }, 'e21528d9'],
     ['sgd-en-none', { optimizer: { name: 'sgd', learningRate: 0.05, l1: 0.002, l2: 0.05 }, normalization: 'none' }, '1eaa1ce3'],
   ];

@@ -109,7 +109,7 @@ describe('FTRL-Proximal first step matches McMahan et al. (2013) with finite-dif
       const { x, y } = setup(21);
       const alpha = 0.3;
       const beta = 1;
-      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, ...reg, widthExponent: 0 }, normalization: 'none' });
+      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, ...reg, widthExponent: 0, adaptiveL1: 0 }, normalization: 'none' });
       const { grad, gb } = numericGradient(new Float64Array(M), 0, x, y, 0, 0);
       learner.learn(x, y);
       for (let j = 0; j < M; j++) {
@@ -129,7 +129,7 @@ describe('width-scaled FTRL first step: n = g²·ω^e with ω = nnz(x) + 1, for 
       const alpha = 0.5;
       const beta = 0.3;
       const l2 = 1;
-      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, l2, widthExponent: e }, normalization: 'none' });
+      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, l2, widthExponent: e, adaptiveL1: 0 }, normalization: 'none' });
       const { grad, gb } = numericGradient(new Float64Array(M), 0, x, y, 0, 0);
       learner.learn(x, y);
       const rootWidth = Math.sqrt((x.nnz + 1) ** e);
@@ -142,6 +142,30 @@ describe('width-scaled FTRL first step: n = g²·ω^e with ω = nnz(x) + 1, for 
       }
       assert.ok(moved > 1, 'the sample updates several coordinates');
       assert.ok(Math.abs(learner.bias - -gb / ((beta + Math.abs(gb) * rootWidth) / alpha)) < 1e-8, 'bias step');
+    });
+  }
+});
+
+describe('adaptive L1 first step: threshold λ1 + κ·√n with √n = |g|·√(ω^e)', () => {
+  for (const [l1, kappa] of [[0, 0.12], [0.01, 0.3], [0, 2]] as const) {
+    test(`l1=${l1} adaptiveL1=${kappa}`, () => {
+      const { x, y } = setup(21);
+      const alpha = 0.8;
+      const beta = 0.3;
+      const l2 = 1;
+      const e = 0.9;
+      const learner = new LogisticRegression({ featureSpace: { bits: BITS }, optimizer: { name: 'ftrl', learningRate: alpha, beta, l1, l2, widthExponent: e, adaptiveL1: kappa }, normalization: 'none' });
+      const { grad } = numericGradient(new Float64Array(M), 0, x, y, 0, 0);
+      learner.learn(x, y);
+      const rootWidth = Math.sqrt((x.nnz + 1) ** e);
+      for (let j = 0; j < M; j++) {
+        const g = grad[j]!; // z = g, √n = |g|·√(ω^e) after one step from 0
+        const rootN = Math.abs(g) * rootWidth;
+        const threshold = l1 + kappa * rootN;
+        const expected = Math.abs(g) <= threshold ? 0 : -(g - Math.sign(g) * threshold) / ((beta + rootN) / alpha + l2);
+        assert.ok(Math.abs(learner.weight(j) - expected) < 1e-8, `slot ${j}`);
+        if (kappa * rootWidth >= 1) assert.equal(learner.weight(j), 0, 'κ·√(ω^e) ≥ 1: one step never passes');
+      }
     });
   }
 });

@@ -38,13 +38,15 @@ export const OPTIMIZER_CASES: ReadonlyArray<{ name: string; optimizer: NonNullab
   { name: 'adagrad+l1', optimizer: { name: 'adagrad', learningRate: 0.3, l1: 0.0005 } },
   { name: 'adagrad+l2', optimizer: { name: 'adagrad', learningRate: 0.3, l2: 0.05 } },
   { name: 'adagrad+en', optimizer: { name: 'adagrad', learningRate: { kind: 'inverse-scaling', eta0: 0.3, power: 0.3 }, l1: 0.0005, l2: 0.05 } },
-  // Plain FTRL-Proximal (widthExponent 0): α 0.3 is the default before issue #8, so these
+  // Plain FTRL-Proximal (widthExponent 0, adaptiveL1 0): α 0.3 is the default before issue #8, so these
   // cases keep the golden fingerprints recorded from the reference implementation.
-  { name: 'ftrl', optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } },
-  { name: 'ftrl+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2, widthExponent: 0 } },
-  // Width-scaled FTRL: today's defaults, and a stronger exponent with regularisation.
+  { name: 'ftrl', optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0, adaptiveL1: 0 } },
+  { name: 'ftrl+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2, widthExponent: 0, adaptiveL1: 0 } },
+  // Width-scaled FTRL: today's defaults (adaptive L1 included), and a stronger exponent with regularisation.
   { name: 'ftrl+width', optimizer: { name: 'ftrl' } },
-  { name: 'ftrl+width1+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2, widthExponent: 1 } },
+  { name: 'ftrl+width1+l1+l2', optimizer: { name: 'ftrl', learningRate: 0.2, beta: 1, l1: 0.5, l2: 2, widthExponent: 1, adaptiveL1: 0 } },
+  // Adaptive L1 (threshold λ1 + κ√n), with a constant λ1 and the width factor.
+  { name: 'ftrl+width+adaptive-l1', optimizer: { name: 'ftrl', learningRate: 0.8, beta: 0.3, l1: 0.05, l2: 1, adaptiveL1: 0.1, widthExponent: 0.9 } },
 ];
 
 export const NORMALIZATIONS = ['standard', 'rms', 'none'] as const;

@@ -30,4 +30,8 @@ test('bad options are rejected with an error naming the option', () => {
     assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'ftrl', widthExponent: bad as number } }), named('optimizer.widthExponent'));
   }
   assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'adagrad', widthExponent: 1 } }), named('optimizer.widthExponent'));
+  for (const bad of [-0.1, NaN, Infinity, '1']) {
+    assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'ftrl', adaptiveL1: bad as number } }), named('optimizer.adaptiveL1'));
+  }
+  assert.throws(() => resolveLearnerOptions({ optimizer: { name: 'sgd', adaptiveL1: 0.1 } }), named('optimizer.adaptiveL1'));
 });

@@ -193,7 +193,7 @@ test('feature-space compatibility', () => {
 
 test('FTRL headers store widthExponent only when it is not 0; a header without it reads as plain FTRL', () => {
   const has = (blob: Uint8Array) => Buffer.from(blob).includes('widthExponent');
-  const plain = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0 } });
+  const plain = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', learningRate: 0.3, widthExponent: 0, adaptiveL1: 0 } });
   const wide = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', widthExponent: 1 } });
   for (const s of randomStream(50, 256, 2)) {
     plain.learn(s.x, s.y);
@@ -210,4 +210,24 @@ test('FTRL headers store widthExponent only when it is not 0; a header without i
   assert.equal(decodedPlain.learner.options.optimizer.name === 'ftrl' && decodedPlain.learner.options.optimizer.widthExponent, 0);
   assert.deepEqual(inspectSnapshot(plainBlob).optimizer, plain.options.optimizer);
   assert.deepEqual(decodeCheckpoint(wideBlob).learner.options.optimizer, wide.options.optimizer);
+});
+
+test('FTRL headers store adaptiveL1 only when it is not 0; a header without it reads as 0', () => {
+  const has = (blob: Uint8Array) => Buffer.from(blob).includes('adaptiveL1');
+  const without = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', adaptiveL1: 0 } });
+  const adaptive = new LogisticRegression({ featureSpace: { bits: 8 }, optimizer: { name: 'ftrl', l1: 0.05, adaptiveL1: 0.2 } });
+  for (const s of randomStream(50, 256, 2)) {
+    without.learn(s.x, s.y);
+    adaptive.learn(s.x, s.y);
+  }
+  const withoutBlob = encodeCheckpoint(without, INFO);
+  const adaptiveBlob = encodeCheckpoint(adaptive, INFO);
+  assert.equal(has(withoutBlob), false);
+  assert.equal(has(adaptiveBlob), true);
+  assert.deepEqual(decodeCheckpoint(withoutBlob).learner.options.optimizer, without.options.optimizer);
+  const decoded = decodeCheckpoint(adaptiveBlob).learner;
+  assert.deepEqual(decoded.options.optimizer, adaptive.options.optimizer);
+  // Exact zeros survive the round trip (weights are rebuilt from z and n with the same threshold).
+  for (let j = 0; j < adaptive.slots; j++) assert.equal(decoded.weight(j), adaptive.weight(j));
+  assert.ok(adaptive.weightStats().nonzero < without.weightStats().nonzero, 'adaptive L1 zeroes some weights');
 });

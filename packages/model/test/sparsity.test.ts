@@ -39,7 +39,9 @@ function nonzeroAfterTraining(optimizer: NonNullable<LearnerOptionsInput['optimi
 describe('L1 sparsity grows with λ1 and reaches exact zeros', () => {
   for (const [name, strengths, make] of [
     ['sgd', [0, 0.0005, 0.001, 0.002], (l1: number) => ({ name: 'sgd', learningRate: 0.05, l1 }) as const],
-    ['ftrl', [0, 1, 3, 10], (l1: number) => ({ name: 'ftrl', l1 }) as const],
+    ['ftrl', [0, 1, 3, 10], (l1: number) => ({ name: 'ftrl', l1, adaptiveL1: 0 }) as const],
+    // Adaptive L1 (threshold κ·√n_j): sparsity grows with κ too.
+    ['ftrl adaptive', [0, 0.12, 0.3, 0.6], (adaptiveL1: number) => ({ name: 'ftrl', adaptiveL1 }) as const],
   ] as const) {
     test(name, () => {
       const counts = strengths.map((l1) => nonzeroAfterTraining(make(l1)));

@@ -55,6 +55,12 @@ export const LEARNER_SETTINGS = {
     group: 'Learner',
     help: `ftrl only: e in n_j += g²·(nnz+1)^e, smaller steps on wide samples; 0 is plain FTRL (default ${d.ftrl.widthExponent})`,
   },
+  adaptiveL1: {
+    type: 'number',
+    min: 0,
+    group: 'Learner',
+    help: `ftrl only: κ, adaptive L1: a coordinate stays at exactly 0 while |z_j| ≤ λ1 + κ·√n_j (default ${d.ftrl.adaptiveL1})`,
+  },
   initialAccumulator: { type: 'number', min: 0, group: 'Learner', help: `adagrad only: G0 added to each accumulator (default ${d.adagrad.initialAccumulator})` },
   bits: { type: 'integer', min: 1, max: MAX_FEATURE_BITS, group: 'Learner', help: `feature hashing: 2^bits weight slots (default ${DEFAULT_LEARNER_OPTIONS.featureSpace.bits})` },
   seed: { type: 'integer', min: 0, max: 0xffffffff, group: 'Learner', help: `feature hashing seed (default ${DEFAULT_LEARNER_OPTIONS.featureSpace.seed})` },
@@ -76,6 +82,7 @@ const FLAG_OF: Readonly<Record<string, keyof typeof LEARNER_SETTINGS>> = {
   'optimizer.l2': 'l2',
   'optimizer.beta': 'beta',
   'optimizer.widthExponent': 'widthExponent',
+  'optimizer.adaptiveL1': 'adaptiveL1',
   'optimizer.initialAccumulator': 'initialAccumulator',
   'featureSpace.bits': 'bits',
   'featureSpace.seed': 'seed',
@@ -90,13 +97,14 @@ const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.to
  */
 export function learnerOptionsFrom(values: LearnerSettings): LearnerOptions {
   const name: OptimizerName = (values.optimizer as OptimizerName | undefined) ?? DEFAULT_LEARNER_OPTIONS.optimizer.name;
-  const only = (key: 'beta' | 'widthExponent' | 'initialAccumulator' | 'schedule' | 'power', allowed: readonly OptimizerName[]): void => {
+  const only = (key: 'beta' | 'widthExponent' | 'adaptiveL1' | 'initialAccumulator' | 'schedule' | 'power', allowed: readonly OptimizerName[]): void => {
     if (values[key] !== undefined && !allowed.includes(name)) {
       throw new SettingsError(`${flag(key)}: applies to ${allowed.join('/')} only, not ${name}`, key);
     }
   };
   only('beta', ['ftrl']);
   only('widthExponent', ['ftrl']);
+  only('adaptiveL1', ['ftrl']);
   only('initialAccumulator', ['adagrad']);
   only('schedule', ['sgd', 'adagrad']);
   only('power', ['sgd', 'adagrad']);
@@ -108,6 +116,7 @@ export function learnerOptionsFrom(values: LearnerSettings): LearnerOptions {
   if (values.l2 !== undefined) optimizer.l2 = values.l2;
   if (values.beta !== undefined) optimizer.beta = values.beta;
   if (values.widthExponent !== undefined) optimizer.widthExponent = values.widthExponent;
+  if (values.adaptiveL1 !== undefined) optimizer.adaptiveL1 = values.adaptiveL1;
   if (values.initialAccumulator !== undefined) optimizer.initialAccumulator = values.initialAccumulator;
   try {
     return resolveLearnerOptions({
@@ -148,7 +157,7 @@ function learningRate(name: OptimizerName, values: LearnerSettings): ScheduleSpe
 export function describeLearnerOptions(options: LearnerOptions): string {
   const o = options.optimizer;
   const parts = [`optimizer=${o.name}`];
-  if (o.name === 'ftrl') parts.push(`alpha=${o.learningRate}`, `beta=${o.beta}`, `width-exponent=${o.widthExponent}`);
+  if (o.name === 'ftrl') parts.push(`alpha=${o.learningRate}`, `beta=${o.beta}`, `width-exponent=${o.widthExponent}`, `adaptive-l1=${o.adaptiveL1}`);
   else parts.push(`lr=${describeRate(o.learningRate)}`);
   if (o.name === 'adagrad') parts.push(`G0=${o.initialAccumulator}`);
   parts.push(`l1=${o.l1}`, `l2=${o.l2}`, `bits=${options.featureSpace.bits}`, `seed=${options.featureSpace.seed}`, `normalization=${options.normalization}`);

@@ -147,18 +147,19 @@ function adaptiveFtrl(base: LearnerState, parts: readonly LearnerState[], lambda
   const z = new Float64Array(m);
   const n = new Float64Array(m);
   for (let j = 0; j < m; j++) {
-    const mixed = mixCoordinate(zb[j]!, nb[j]!, zs, ns, j, lambda, inverseAlpha, o.beta, o.l1, o.l2);
+    const mixed = mixCoordinate(zb[j]!, nb[j]!, zs, ns, j, lambda, inverseAlpha, o.beta, o.l1, o.l2, o.adaptiveL1);
     z[j] = mixed.z;
     n[j] = mixed.n;
   }
   const biasZ = parts.map((s) => Float64Array.of(s.optimizer.scalars['biasZ']!));
   const biasN = parts.map((s) => Float64Array.of(s.optimizer.scalars['biasN']!));
-  const bias = mixCoordinate(base.optimizer.scalars['biasZ']!, base.optimizer.scalars['biasN']!, biasZ, biasN, 0, lambda, inverseAlpha, o.beta, 0, 0);
+  const bias = mixCoordinate(base.optimizer.scalars['biasZ']!, base.optimizer.scalars['biasN']!, biasZ, biasN, 0, lambda, inverseAlpha, o.beta, 0, 0, 0);
   return { arrays: { z, n }, scalars: { biasZ: bias.z, biasN: bias.n } };
 }
 
 /**
- * One FTRL coordinate (McMahan et al. 2013, closed form w = −(z − sgn(z)λ1)/((β+√n)/α + λ2)):
+ * One FTRL coordinate (McMahan et al. 2013, closed form w = −(z − sgn(z)λ)/((β+√n)/α + λ2) with
+ * L1 threshold λ = λ1 + κ√n, κ the adaptive L1 of @streamlr/model's ftrl.ts):
  * the weight increments of the learners that touched it (Δn > 0), averaged with weights Δn; n grows
  * by the λ-weighted mean of the increments; z is solved so the closed form gives the mixed weight.
  */
@@ -173,8 +174,9 @@ function mixCoordinate(
   beta: number,
   l1: number,
   l2: number,
+  adaptiveL1: number,
 ): { z: number; n: number } {
-  const wBase = ftrlWeight(zBase, Math.sqrt(nBase), inverseAlpha, beta, l1, l2);
+  const wBase = ftrlWeight(zBase, Math.sqrt(nBase), inverseAlpha, beta, l1, l2, adaptiveL1);
   let touched = 0;
   let only = -1;
   let weightSum = 0;
@@ -189,16 +191,17 @@ function mixCoordinate(
     only = k;
     const zk = zs[k]![j]!;
     weightSum += inc;
-    dw += inc * (ftrlWeight(zk, Math.sqrt(nk), inverseAlpha, beta, l1, l2) - wBase);
+    dw += inc * (ftrlWeight(zk, Math.sqrt(nk), inverseAlpha, beta, l1, l2, adaptiveL1) - wBase);
     dz += inc * (zk - zBase);
     dn += lambda[k]! * inc;
   }
   if (touched === 0) return { z: zBase, n: nBase };
   const n = nBase + dn;
   // One learner touched it: its weight exactly (its whole update).
-  const w = touched === 1 ? ftrlWeight(zs[only]![j]!, Math.sqrt(ns[only]![j]!), inverseAlpha, beta, l1, l2) : wBase + dw / weightSum;
-  if (w === 0) return { z: Math.min(l1, Math.max(-l1, zBase + dz / weightSum)), n };
-  return { z: -w * ((beta + Math.sqrt(n)) * inverseAlpha + l2) - (w > 0 ? l1 : -l1), n };
+  const w = touched === 1 ? ftrlWeight(zs[only]![j]!, Math.sqrt(ns[only]![j]!), inverseAlpha, beta, l1, l2, adaptiveL1) : wBase + dw / weightSum;
+  const threshold = l1 + adaptiveL1 * Math.sqrt(n);
+  if (w === 0) return { z: Math.min(threshold, Math.max(-threshold, zBase + dz / weightSum)), n };
+  return { z: -w * ((beta + Math.sqrt(n)) * inverseAlpha + l2) - (w > 0 ? threshold : -threshold), n };
 }
 
 /** The change from `from` to `to` of one learner's scaler: the statistics of the values it saw in between. */

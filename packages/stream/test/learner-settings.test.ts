@@ -12,9 +12,9 @@ describe('learner flags → LearnerOptions', () => {
   });
 
   it('maps each flag to its option, with STREAMLR_* fallbacks', () => {
-    assert.deepEqual(options(['--optimizer', 'ftrl', '--lr', '0.1', '--beta', '1', '--width-exponent', '0', '--l1', '0.5', '--l2', '2', '--bits', '18', '--seed', '7', '--normalization', 'none']), {
+    assert.deepEqual(options(['--optimizer', 'ftrl', '--lr', '0.1', '--beta', '1', '--width-exponent', '0', '--adaptive-l1', '0', '--l1', '0.5', '--l2', '2', '--bits', '18', '--seed', '7', '--normalization', 'none']), {
       featureSpace: { bits: 18, seed: 7 },
-      optimizer: { name: 'ftrl', learningRate: 0.1, beta: 1, widthExponent: 0, l1: 0.5, l2: 2 },
+      optimizer: { name: 'ftrl', learningRate: 0.1, beta: 1, widthExponent: 0, adaptiveL1: 0, l1: 0.5, l2: 2 },
       normalization: 'none',
     });
     assert.deepEqual(options([], { STREAMLR_OPTIMIZER: 'adagrad', STREAMLR_INITIAL_ACCUMULATOR: '1' }).optimizer, {
@@ -26,6 +26,7 @@ describe('learner flags → LearnerOptions', () => {
     });
     assert.deepEqual(options(['--bits', '12'], { STREAMLR_BITS: '16' }).featureSpace.bits, 12);
     assert.deepEqual(options([], { STREAMLR_WIDTH_EXPONENT: '1' }).optimizer, { ...DEFAULT_OPTIMIZER_OPTIONS.ftrl, widthExponent: 1 });
+    assert.deepEqual(options([], { STREAMLR_ADAPTIVE_L1: '0.3' }).optimizer, { ...DEFAULT_OPTIMIZER_OPTIONS.ftrl, adaptiveL1: 0.3 });
   });
 
   it('--lr keeps the shape of the optimizer\'s default schedule; --schedule and --power change it', () => {
@@ -39,6 +40,7 @@ describe('learner flags → LearnerOptions', () => {
       assert.throws(() => options(argv), (e: unknown) => e instanceof SettingsError && pattern.test(e.message));
     refuses(['--optimizer', 'sgd', '--beta', '1'], /^--beta: applies to ftrl only, not sgd$/);
     refuses(['--optimizer', 'adagrad', '--width-exponent', '1'], /^--width-exponent: applies to ftrl only, not adagrad$/);
+    refuses(['--optimizer', 'sgd', '--adaptive-l1', '0.1'], /^--adaptive-l1: applies to ftrl only, not sgd$/);
     refuses(['--initial-accumulator', '1'], /^--initial-accumulator: applies to adagrad only, not ftrl$/);
     refuses(['--schedule', 'constant'], /^--schedule: applies to sgd\/adagrad only/);
     refuses(['--optimizer', 'sgd', '--schedule', 'constant', '--power', '0.5'], /^--power: applies to --schedule inverse-scaling only$/);
@@ -48,6 +50,6 @@ describe('learner flags → LearnerOptions', () => {
   });
 
   it('describes options as the flags that give them', () => {
-    assert.equal(describeLearnerOptions(DEFAULT_LEARNER_OPTIONS), 'optimizer=ftrl alpha=0.5 beta=0.3 width-exponent=0.75 l1=0 l2=1 bits=20 seed=0 normalization=standard');
+    assert.equal(describeLearnerOptions(DEFAULT_LEARNER_OPTIONS), 'optimizer=ftrl alpha=0.8 beta=0.3 width-exponent=0.9 adaptive-l1=0.12 l1=0 l2=1 bits=20 seed=0 normalization=standard');
   });
 });

@@ -76,7 +76,7 @@ describe('streamlr model on real Redis', () => {
     const inspected = await cli(['model', 'inspect', '--model', model, '--top', '2']);
     assert.equal(inspected.code, 0, inspected.stderr);
     assert.match(inspected.stdout, new RegExp(`^model ${model} v2 \\(latest\\)\\n`));
-    assert.match(inspected.stdout, /learner +optimizer=ftrl alpha=0\.5 beta=0\.3 width-exponent=0\.75 l1=0 l2=1 bits=12 seed=0 normalization=standard/);
+    assert.match(inspected.stdout, /learner +optimizer=ftrl alpha=0\.8 beta=0\.3 width-exponent=0\.9 adaptive-l1=0\.12 l1=0 l2=1 bits=12 seed=0 normalization=standard/);
     assert.match(inspected.stdout, /samples seen +6,000 \(6,000 steps\)/);
     assert.match(inspected.stdout, /top 2 weights by magnitude:\n +[+-]\d\.\d+ +country=(FR|JP) +\(slot \d+\)\n +[+-]\d\.\d+ +country=(FR|JP) /);
     const view = JSON.parse((await cli(['model', 'inspect', '--model', model, '--version', '1', '--json', '--top', '4'])).stdout) as {
