@@ -188,23 +188,34 @@ export class Ftrl implements Optimizer {
     const nnz = x.nnz;
     let z = 0;
     if (scaler === null) {
-      for (let k = 0; k < nnz; k++) {
-        const w = data[indices[k]! * stride + weightAt]!;
-        if (w !== 0) z += w * values[k]!;
-      }
+      // No test of w = 0 (with adaptive L1 about half the weights are 0, and the branch on that
+      // mispredicted): a zero weight adds ±0, which leaves the sum's bits unchanged (x ± 0 = x,
+      // and the sum starts at +0), and w·x is finite for finite x.
+      for (let k = 0; k < nnz; k++) z += data[indices[k]! * stride + weightAt]! * values[k]!;
     } else if (scaler.mode === 'standard') {
       const scalerAt = scaler.offset;
+      // As above, no test of w = 0; but here a zero weight's term 0·(1/s)·(x − c) is NaN when
+      // x − c overflows (|x| near 1.7e308 and a centre of the other sign), where skipping it
+      // gave a number. So a NaN sum is summed again skipping zero weights: every term that is
+      // not NaN is the same in both sums, so the result is exactly the skipping loop's.
       for (let k = 0; k < nnz; k++) {
         const b = indices[k]! * stride;
-        const w = data[b + weightAt]!;
-        if (w !== 0) z += standardTerm(data, b + scalerAt, w, values[k]!);
+        z += standardTerm(data, b + scalerAt, data[b + weightAt]!, values[k]!);
+      }
+      if (z !== z) {
+        z = 0;
+        for (let k = 0; k < nnz; k++) {
+          const b = indices[k]! * stride;
+          const w = data[b + weightAt]!;
+          if (w !== 0) z += standardTerm(data, b + scalerAt, w, values[k]!);
+        }
       }
     } else {
       const scalerAt = scaler.offset;
       for (let k = 0; k < nnz; k++) {
         const b = indices[k]! * stride;
-        const w = data[b + weightAt]!;
-        if (w !== 0) z += rmsTerm(data, b + scalerAt, w, values[k]!);
+        // As above: w·(1/s)·x with w = 0 is ±0 (1/s ≤ 1e100 and x are finite).
+        z += rmsTerm(data, b + scalerAt, data[b + weightAt]!, values[k]!);
       }
     }
     return z;
@@ -275,12 +286,17 @@ function ftrlStep(data: Float64Array, b: number, g: number, inverseAlpha: number
  */
 export function ftrlWeight(z: number, sqrtN: number, inverseAlpha: number, beta: number, l1: number, l2: number, adaptiveL1: number): number {
   const threshold = l1 + adaptiveL1 * sqrtN;
-  // |z| ≤ λ1 as ONE comparison: written `z <= l1 && z >= -l1` it is two branches, the first on
-  // the sign of z, which is random, so it mispredicts on about half of the features (measured:
-  // the default update ×1.2–1.9 without it). Same result for every z, NaN included (false).
-  if (Math.abs(z) <= threshold) return 0;
-  // z − sgn(z)·λ1 without a branch on the sign of z, which is random: mispredicted, it cost ~10%
-  // of an update. Same value: sgn(z)·λ1 is exactly ±λ1, and with λ1 = 0 it is z itself.
-  const shrunk = threshold === 0 ? z : z - Math.sign(z) * threshold;
-  return -shrunk / ((beta + sqrtN) * inverseAlpha + l2);
+  // w = 0 when |z| ≤ threshold, else −(z − sgn(z)·threshold)/denominator: computed WITHOUT a
+  // branch on the test. Which coordinates of a sample are past their threshold is random (with
+  // adaptive L1 about half of them), and as a branch it mispredicted on those (measured: the
+  // default update ×1.35). `keep` is the test as 0 or 1 (a flag, not a jump); NaN z keeps its
+  // NaN weight, as `|z| ≤ threshold` is false for it.
+  const keep = +!(Math.abs(z) <= threshold);
+  // z − sgn(z)·threshold is z itself when threshold = 0 (sgn(z)·0 is ±0) and z ≠ 0; a kept z is
+  // never 0. sgn(z) by Math.sign: also no branch on the sign of z, which is random.
+  const shrunk = z - Math.sign(z) * threshold;
+  // When kept, (1 − keep) = 0 and the division is exactly the closed form's. When not, the
+  // denominator is ≥ 1 (β = λ2 = n = 0 would otherwise make 0/0 = NaN) and keep·(…) is ±0;
+  // + 0 makes it +0, the value the closed form gives, so caches and snapshots see the same bits.
+  return keep * (-shrunk / ((beta + sqrtN) * inverseAlpha + l2 + (1 - keep))) + 0;
 }

@@ -46,3 +46,21 @@ test('invalid labels and weights are rejected with a SampleError naming the fiel
   assert.throws(() => learner.learnBatch([{ x, y: 1, weight: Infinity }]), (e: unknown) => e instanceof SampleError && e.field === 'weight');
   assert.equal(learner.samplesSeen, 0, 'rejected samples change nothing');
 });
+
+test('FTRL with standardisation: a zero weight whose x − c overflows adds nothing to the margin', () => {
+  // Slot 3 is centred at about −1.65e308 (σ > 0) and λ1 keeps every weight at exactly 0, so
+  // 1.7e308 − c overflows: the margin loop must skip the zero weight (0·∞ would be NaN).
+  const learner = new LogisticRegression({
+    featureSpace: { bits: 4 },
+    optimizer: { name: 'ftrl', learningRate: 0.5, beta: 1, l1: 1e9, l2: 0 },
+    normalization: 'standard',
+  });
+  learner.learn(SparseVector.from([[3, -1.7e308], [5, 1]]), 1);
+  learner.learn(SparseVector.from([[3, -1.6e308], [5, 1]]), 0);
+  assert.equal(learner.weight(3), 0);
+  assert.ok(learner.center(3) < -1e308, `centre ${learner.center(3)}`);
+  const x = SparseVector.from([[3, 1.7e308], [5, 1]]);
+  assert.equal(learner.margin(x), learner.bias);
+  const p = learner.learn(x, 1);
+  assert.ok(p > 0 && p < 1, `p = ${p}`);
+});
