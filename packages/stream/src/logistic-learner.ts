@@ -149,6 +149,11 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
   private lap = 0;
   /** Scratch for hashing a sample again when its arena entries were overwritten. */
   private readonly rescanned = new HashedEntries(64);
+  /**
+   * progressive() until the next update: a snapshot asks for it twice (the version's meta and
+   * the blob header) and the model gauges once more, and each computes the window's AUC (a sort).
+   */
+  private figures: ProgressiveFigures | null = null;
 
   constructor(
     readonly options: LearnerOptions,
@@ -211,6 +216,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
+    this.figures = null;
   }
 
   /** learn() of a scanned sample: the same steps on the entries the scanner hashed. */
@@ -246,6 +252,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
+    this.figures = null;
   }
 
   get samplesSeen(): number {
@@ -253,8 +260,11 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
   }
 
   progressive(): ProgressiveFigures {
-    const s = this.metrics.snapshot();
-    return { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
+    if (this.figures === null) {
+      const s = this.metrics.snapshot();
+      this.figures = { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
+    }
+    return this.figures;
   }
 
   /** O(trained slots): an untrained slot's weight is 0. */
@@ -292,6 +302,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     const { header, learner } = decodeCheckpoint(checkpoint);
     this.model = learner;
     this.metrics.reset();
+    this.figures = null;
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
     this.trained = null;
     this.named = new SlotSet(learner.slots);
@@ -305,6 +316,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
   reset(): void {
     this.model = new LogisticRegression(this.options);
     this.metrics.reset();
+    this.figures = null;
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
     this.trained = new SlotSet(this.model.slots);
     this.named = new SlotSet(this.model.slots);
