@@ -267,9 +267,10 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     return this.figures;
   }
 
-  /** O(trained slots): an untrained slot's weight is 0. */
+  /** O(trained slots): an untrained slot's weight is 0 (a count: the slots in any order). */
   weights(): WeightFigures {
-    const slots = this.trainedSlots();
+    this.trained ??= SlotSet.trainedSlotsOf(this.model);
+    const slots = this.trained.members();
     let nonzero = 0;
     for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
     const total = this.model.slots;
