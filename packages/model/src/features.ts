@@ -154,17 +154,10 @@ export class FeatureNames {
   /**
    * The `k` largest weights by magnitude among named slots (ties: lower slot first), e.g.
    * `names.top(slot => model.weight(slot), 10)`.
-   *
-   * A trainer asks for this at every snapshot, over up to `capacity` names: the candidates go
-   * into typed arrays (no entry or row object per name), the k-th largest magnitude is found by
-   * selection in O(n), and only the rows at or above it are sorted and built. The order is a
-   * total order (slots are distinct), so this is exactly the full sort's first k rows.
    */
   top(weightOf: (slot: number) => number, k: number): Array<{ slot: number; name: string; weight: number }> {
-    const limit = Math.max(0, k);
-    const size = this.names.size;
-    const slots = new Int32Array(size);
-    const weights = new Float64Array(size);
+    const slots = new Int32Array(this.names.size);
+    const weights = new Float64Array(this.names.size);
     let n = 0;
     this.names.forEach((_name, slot) => {
       const weight = weightOf(slot);
@@ -174,6 +167,38 @@ export class FeatureNames {
         n++;
       }
     });
+    return this.heaviest(slots, weights, n, k);
+  }
+
+  /**
+   * `top` when the weights are known already: `weights[i]` is slot `slots[i]`'s weight, and every
+   * named slot whose weight is not 0 is among `slots` (say, every slot a learner was trained on,
+   * with its weights, as a snapshot has them). Slots without a name are passed over.
+   */
+  topAt(slots: Int32Array, weights: Float64Array, k: number): Array<{ slot: number; name: string; weight: number }> {
+    const named = new Int32Array(slots.length);
+    const namedWeights = new Float64Array(slots.length);
+    let n = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const weight = weights[i]!;
+      if (weight !== 0 && this.names.has(slots[i]!)) {
+        named[n] = slots[i]!;
+        namedWeights[n] = weight;
+        n++;
+      }
+    }
+    return this.heaviest(named, namedWeights, n, k);
+  }
+
+  /**
+   * The first `k` of candidates `[0, n)` by |weight| descending, then slot. A trainer asks for
+   * this at every snapshot, over up to `capacity` names: the candidates are in typed arrays (no
+   * entry or row object per name), the k-th largest magnitude is found by selection in O(n), and
+   * only the candidates at or above it are sorted and get a row. The order is total (slots are
+   * distinct), so this is exactly the full sort's first k rows.
+   */
+  private heaviest(slots: Int32Array, weights: Float64Array, n: number, k: number): Array<{ slot: number; name: string; weight: number }> {
+    const limit = Math.max(0, k);
     let kept = n;
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;

@@ -86,7 +86,7 @@ test('FeatureNames keeps a bounded slot → name dictionary and ranks weights', 
   assert.throws(() => new FeatureNames(0), OptionError);
 });
 
-test('FeatureNames.top is the first k rows of the full sort (|weight| descending, then slot), ties and zeros included', () => {
+test('FeatureNames.top and topAt are the first k rows of the full sort (|weight| descending, then slot), ties and zeros included', () => {
   fc.assert(
     fc.property(
       fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.constantFrom(0, 0.5, -0.5, 1, -2, 3e-9, 7)), { maxLength: 80 }),
@@ -104,6 +104,10 @@ test('FeatureNames.top is the first k rows of the full sort (|weight| descending
           .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.slot - b.slot)
           .slice(0, k);
         assert.deepEqual(names.top((slot) => weights.get(slot) ?? 0, k), expected);
+        // The same from known weights, over every weighted slot plus some without a name.
+        const slots = Int32Array.from([...weights.keys(), 501, 502]);
+        const known = Float64Array.from(slots, (slot) => weights.get(slot) ?? 1);
+        assert.deepEqual(names.topAt(slots, known, k), expected);
       },
     ),
     { numRuns: 300 },

@@ -55,10 +55,23 @@ export function storedFeatureNames(extra: Readonly<Record<string, unknown>> | un
 /**
  * Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. With
  * `slots` (every slot the learner may have changed, ascending), encoding is O(slots) beyond one
- * export of the state (see encodeSnapshot).
+ * export of the state (see encodeSnapshot), and so is naming: the names are looked up for those
+ * slots' weights (`weights`, the learner's weights at `slots`, when the caller has them).
  */
-export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null, slots?: Int32Array): SnapshotBlobs {
-  const extra = { ...(info.extra ?? {}), ...(names === null ? {} : { featureNames: topFeatureNames(names, learner) }) };
+export function snapshotBlobs(
+  learner: LogisticRegression,
+  info: SnapshotInfo,
+  names: FeatureNames | null,
+  slots?: Int32Array,
+  weights?: Float64Array,
+): SnapshotBlobs {
+  const featureNames =
+    names === null
+      ? null
+      : slots === undefined
+        ? topFeatureNames(names, learner)
+        : names.topAt(slots, weights ?? learner.weightsAt(slots), STORED_FEATURE_NAMES).map((row): [number, string] => [row.slot, row.name]);
+  const extra = { ...(info.extra ?? {}), ...(featureNames === null ? {} : { featureNames }) };
   const full: SnapshotInfo = { ...info, extra };
   return encodeSnapshot(learner, full, slots === undefined ? {} : { slots });
 }
@@ -154,6 +167,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
    * the blob header) and the model gauges once more, and each computes the window's AUC (a sort).
    */
   private figures: ProgressiveFigures | null = null;
+  /** Non-zero weights counted by the last snapshot, until the next update (the model gauges ask right after one). */
+  private nonzero = -1;
 
   constructor(
     readonly options: LearnerOptions,
@@ -217,6 +232,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
     this.figures = null;
+    this.nonzero = -1;
   }
 
   /** learn() of a scanned sample: the same steps on the entries the scanner hashed. */
@@ -253,6 +269,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
     this.figures = null;
+    this.nonzero = -1;
   }
 
   get samplesSeen(): number {
@@ -269,15 +286,24 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
 
   /** O(trained slots): an untrained slot's weight is 0 (a count: the slots in any order). */
   weights(): WeightFigures {
-    this.trained ??= SlotSet.trainedSlotsOf(this.model);
-    const slots = this.trained.members();
-    let nonzero = 0;
-    for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
+    let nonzero = this.nonzero;
+    if (nonzero < 0) {
+      this.trained ??= SlotSet.trainedSlotsOf(this.model);
+      const slots = this.trained.members();
+      nonzero = 0;
+      for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
+      this.nonzero = nonzero;
+    }
     const total = this.model.slots;
     return { nonzero, slots: total, sparsity: 1 - nonzero / total };
   }
 
   snapshot(context: SnapshotContext): SnapshotBlobs {
+    const slots = this.trainedSlots();
+    const weights = this.model.weightsAt(slots);
+    let nonzero = 0;
+    for (let k = 0; k < weights.length; k++) if (weights[k] !== 0) nonzero++;
+    this.nonzero = nonzero;
     return snapshotBlobs(
       this.model,
       {
@@ -289,7 +315,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
         ...(context.extra === undefined ? {} : { extra: context.extra }),
       },
       this.names,
-      this.trainedSlots(),
+      slots,
+      weights,
     );
   }
 
@@ -304,6 +331,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     this.model = learner;
     this.metrics.reset();
     this.figures = null;
+    this.nonzero = -1;
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
     this.trained = null;
     this.named = new SlotSet(learner.slots);
@@ -318,6 +346,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     this.model = new LogisticRegression(this.options);
     this.metrics.reset();
     this.figures = null;
+    this.nonzero = -1;
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
     this.trained = new SlotSet(this.model.slots);
     this.named = new SlotSet(this.model.slots);
