@@ -152,18 +152,103 @@ export class FeatureNames {
   }
 
   /**
-   * The `k` largest weights by magnitude among named slots, e.g.
+   * The `k` largest weights by magnitude among named slots (ties: lower slot first), e.g.
    * `names.top(slot => model.weight(slot), 10)`.
    */
   top(weightOf: (slot: number) => number, k: number): Array<{ slot: number; name: string; weight: number }> {
-    const rows: Array<{ slot: number; name: string; weight: number }> = [];
-    for (const [slot, name] of this.names) {
+    const slots = new Int32Array(this.names.size);
+    const weights = new Float64Array(this.names.size);
+    let n = 0;
+    this.names.forEach((_name, slot) => {
       const weight = weightOf(slot);
-      if (weight !== 0) rows.push({ slot, name, weight });
-    }
-    rows.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.slot - b.slot);
-    return rows.slice(0, Math.max(0, k));
+      if (weight !== 0) {
+        slots[n] = slot;
+        weights[n] = weight;
+        n++;
+      }
+    });
+    return this.heaviest(slots, weights, n, k);
   }
+
+  /**
+   * `top` when the weights are known already: `weights[i]` is slot `slots[i]`'s weight, and every
+   * named slot whose weight is not 0 is among `slots` (say, every slot a learner was trained on,
+   * with its weights, as a snapshot has them). Slots without a name are passed over.
+   */
+  topAt(slots: Int32Array, weights: Float64Array, k: number): Array<{ slot: number; name: string; weight: number }> {
+    const named = new Int32Array(slots.length);
+    const namedWeights = new Float64Array(slots.length);
+    let n = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const weight = weights[i]!;
+      if (weight !== 0 && this.names.has(slots[i]!)) {
+        named[n] = slots[i]!;
+        namedWeights[n] = weight;
+        n++;
+      }
+    }
+    return this.heaviest(named, namedWeights, n, k);
+  }
+
+  /**
+   * The first `k` of candidates `[0, n)` by |weight| descending, then slot. A trainer asks for
+   * this at every snapshot, over up to `capacity` names: the candidates are in typed arrays (no
+   * entry or row object per name), the k-th largest magnitude is found by selection in O(n), and
+   * only the candidates at or above it are sorted and get a row. The order is total (slots are
+   * distinct), so this is exactly the full sort's first k rows.
+   */
+  private heaviest(slots: Int32Array, weights: Float64Array, n: number, k: number): Array<{ slot: number; name: string; weight: number }> {
+    const limit = Math.max(0, k);
+    let kept = n;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (n > limit) {
+      // Keep the candidates whose magnitude reaches the limit-th largest (ties included; the sort
+      // below breaks them by slot).
+      kept = 0;
+      if (limit > 0) {
+        const magnitudes = new Float64Array(n);
+        for (let i = 0; i < n; i++) magnitudes[i] = Math.abs(weights[i]!);
+        const threshold = kthLargest(magnitudes.slice(), limit);
+        for (let i = 0; i < n; i++) if (magnitudes[i]! >= threshold) order[kept++] = i;
+      }
+    }
+    const chosen = Array.from(order.subarray(0, kept));
+    chosen.sort((a, b) => Math.abs(weights[b]!) - Math.abs(weights[a]!) || slots[a]! - slots[b]!);
+    const rows: Array<{ slot: number; name: string; weight: number }> = [];
+    for (let r = 0; r < Math.min(limit, chosen.length); r++) {
+      const i = chosen[r]!;
+      rows.push({ slot: slots[i]!, name: this.names.get(slots[i]!)!, weight: weights[i]! });
+    }
+    return rows;
+  }
+}
+
+/** The `k`-th largest of `values` (1 ≤ k ≤ length), by quickselect (Hoare 1961); reorders `values`. */
+function kthLargest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target]!;
+  }
+  return values[target]!;
 }
 
 export { SparseVector };

@@ -197,6 +197,20 @@ export class LogisticRegression {
     return out;
   }
 
+  /** `weight` of each of `slots` (the k-th value is slot `slots[k]`'s). O(slots), allocates. */
+  weightsAt(slots: Int32Array): Float64Array {
+    const out = new Float64Array(slots.length);
+    for (let k = 0; k < slots.length; k++) out[k] = this.weight(slots[k]!);
+    return out;
+  }
+
+  /** `center` of each of `slots` (the k-th value is slot `slots[k]`'s). O(slots), allocates. */
+  centersAt(slots: Int32Array): Float64Array {
+    const out = new Float64Array(slots.length);
+    for (let k = 0; k < slots.length; k++) out[k] = this.center(slots[k]!);
+    return out;
+  }
+
   /** All raw-space weights (O(m), allocates): the serving model's weight vector. */
   rawWeights(): Float64Array {
     const out = new Float64Array(this.slots);

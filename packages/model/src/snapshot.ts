@@ -170,13 +170,13 @@ function encodeServingOf(learner: LogisticRegression, counters: LearnerCounters,
   }
   // Values at `slots` only: every other slot was never trained, its weight and centre are 0.
   const size = learner.slots;
-  const raw = Float64Array.from(slots, (j) => learner.weight(j));
+  const raw = learner.weightsAt(slots);
   const arrays: ArraySource[] = [
     { name: 'weights', data: precision === 32 ? toFloat32(raw) : raw, slots, length: size },
     { name: 'bias', data: Float64Array.of(learner.bias), slots: null },
   ];
   if (learner.options.normalization === 'standard') {
-    arrays.push({ name: 'centers', data: Float64Array.from(slots, (j) => learner.center(j)), slots, length: size });
+    arrays.push({ name: 'centers', data: learner.centersAt(slots), slots, length: size });
   }
   return encode('serving', headerFor('serving', counters, info), arrays, {});
 }

@@ -86,6 +86,34 @@ test('FeatureNames keeps a bounded slot → name dictionary and ranks weights', 
   assert.throws(() => new FeatureNames(0), OptionError);
 });
 
+test('FeatureNames.top and topAt are the first k rows of the full sort (|weight| descending, then slot), ties and zeros included', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.constantFrom(0, 0.5, -0.5, 1, -2, 3e-9, 7)), { maxLength: 80 }),
+      fc.integer({ min: 0, max: 90 }),
+      (pairs, k) => {
+        const names = new FeatureNames(1_000);
+        const weights = new Map<number, number>();
+        for (const [slot, weight] of pairs) {
+          names.set(slot, `f${slot}`);
+          if (!weights.has(slot)) weights.set(slot, weight);
+        }
+        const expected = [...weights]
+          .filter(([slot, w]) => w !== 0 && names.nameOf(slot) !== undefined)
+          .map(([slot, weight]) => ({ slot, name: `f${slot}`, weight }))
+          .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.slot - b.slot)
+          .slice(0, k);
+        assert.deepEqual(names.top((slot) => weights.get(slot) ?? 0, k), expected);
+        // The same from known weights, over every weighted slot plus some without a name.
+        const slots = Int32Array.from([...weights.keys(), 501, 502]);
+        const known = Float64Array.from(slots, (slot) => weights.get(slot) ?? 1);
+        assert.deepEqual(names.topAt(slots, known, k), expected);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
 test('murmur3 of the name is the numeric slot (documented contract)', () => {
   assert.equal(featureSlot('amount', { bits: 24, seed: 42 }), murmur3String('amount', 42) & (2 ** 24 - 1));
 });

@@ -55,10 +55,23 @@ export function storedFeatureNames(extra: Readonly<Record<string, unknown>> | un
 /**
  * Checkpoint + serving blobs of a learner, the names of its heaviest weights in `extra`. With
  * `slots` (every slot the learner may have changed, ascending), encoding is O(slots) beyond one
- * export of the state (see encodeSnapshot).
+ * export of the state (see encodeSnapshot), and so is naming: the names are looked up for those
+ * slots' weights (`weights`, the learner's weights at `slots`, when the caller has them).
  */
-export function snapshotBlobs(learner: LogisticRegression, info: SnapshotInfo, names: FeatureNames | null, slots?: Int32Array): SnapshotBlobs {
-  const extra = { ...(info.extra ?? {}), ...(names === null ? {} : { featureNames: topFeatureNames(names, learner) }) };
+export function snapshotBlobs(
+  learner: LogisticRegression,
+  info: SnapshotInfo,
+  names: FeatureNames | null,
+  slots?: Int32Array,
+  weights?: Float64Array,
+): SnapshotBlobs {
+  const featureNames =
+    names === null
+      ? null
+      : slots === undefined
+        ? topFeatureNames(names, learner)
+        : names.topAt(slots, weights ?? learner.weightsAt(slots), STORED_FEATURE_NAMES).map((row): [number, string] => [row.slot, row.name]);
+  const extra = { ...(info.extra ?? {}), ...(featureNames === null ? {} : { featureNames }) };
   const full: SnapshotInfo = { ...info, extra };
   return encodeSnapshot(learner, full, slots === undefined ? {} : { slots });
 }
@@ -149,6 +162,13 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
   private lap = 0;
   /** Scratch for hashing a sample again when its arena entries were overwritten. */
   private readonly rescanned = new HashedEntries(64);
+  /**
+   * progressive() until the next update: a snapshot asks for it twice (the version's meta and
+   * the blob header) and the model gauges once more, and each computes the window's AUC (a sort).
+   */
+  private figures: ProgressiveFigures | null = null;
+  /** Non-zero weights counted by the last snapshot, until the next update (the model gauges ask right after one). */
+  private nonzero = -1;
 
   constructor(
     readonly options: LearnerOptions,
@@ -211,6 +231,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
+    this.figures = null;
+    this.nonzero = -1;
   }
 
   /** learn() of a scanned sample: the same steps on the entries the scanner hashed. */
@@ -246,6 +268,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
+    this.figures = null;
+    this.nonzero = -1;
   }
 
   get samplesSeen(): number {
@@ -253,20 +277,33 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
   }
 
   progressive(): ProgressiveFigures {
-    const s = this.metrics.snapshot();
-    return { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
+    if (this.figures === null) {
+      const s = this.metrics.snapshot();
+      this.figures = { logloss: s.logloss, accuracy: s.accuracy, auc: s.auc, n: s.n };
+    }
+    return this.figures;
   }
 
-  /** O(trained slots): an untrained slot's weight is 0. */
+  /** O(trained slots): an untrained slot's weight is 0 (a count: the slots in any order). */
   weights(): WeightFigures {
-    const slots = this.trainedSlots();
-    let nonzero = 0;
-    for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
+    let nonzero = this.nonzero;
+    if (nonzero < 0) {
+      this.trained ??= SlotSet.trainedSlotsOf(this.model);
+      const slots = this.trained.members();
+      nonzero = 0;
+      for (let k = 0; k < slots.length; k++) if (this.model.weight(slots[k]!) !== 0) nonzero++;
+      this.nonzero = nonzero;
+    }
     const total = this.model.slots;
     return { nonzero, slots: total, sparsity: 1 - nonzero / total };
   }
 
   snapshot(context: SnapshotContext): SnapshotBlobs {
+    const slots = this.trainedSlots();
+    const weights = this.model.weightsAt(slots);
+    let nonzero = 0;
+    for (let k = 0; k < weights.length; k++) if (weights[k] !== 0) nonzero++;
+    this.nonzero = nonzero;
     return snapshotBlobs(
       this.model,
       {
@@ -278,7 +315,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
         ...(context.extra === undefined ? {} : { extra: context.extra }),
       },
       this.names,
-      this.trainedSlots(),
+      slots,
+      weights,
     );
   }
 
@@ -292,6 +330,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
     const { header, learner } = decodeCheckpoint(checkpoint);
     this.model = learner;
     this.metrics.reset();
+    this.figures = null;
+    this.nonzero = -1;
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
     this.trained = null;
     this.named = new SlotSet(learner.slots);
@@ -305,6 +345,8 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
   reset(): void {
     this.model = new LogisticRegression(this.options);
     this.metrics.reset();
+    this.figures = null;
+    this.nonzero = -1;
     this.names = new FeatureNames(this.settings.namesCapacity ?? 100_000);
     this.trained = new SlotSet(this.model.slots);
     this.named = new SlotSet(this.model.slots);

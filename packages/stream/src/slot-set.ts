@@ -61,6 +61,11 @@ export class SlotSet {
     return true;
   }
 
+  /** The members in insertion order (a view, valid until the next add). O(1). */
+  members(): Int32Array {
+    return this.list.subarray(0, this.count);
+  }
+
   /** The members, ascending (a new array). O(size·log size). */
   sorted(): Int32Array {
     return this.list.slice(0, this.count).sort();

@@ -20,6 +20,18 @@ describe('step operators', () => {
     assert.deepEqual([...fresh.pending], [0, 1, 2, 3, 4]);
   });
 
+  it('skipAppliedRecords keeps a whole step that starts at or past the stored position', async () => {
+    const records = ['7', '8', '9', '10', '11'].map((o) => record(o, o));
+    const positions = new Positions();
+    positions.set('t', 0, 9n);
+    const at = await lastValueFrom(of(step(records, 2, 5)).pipe(skipAppliedRecords(positions, () => assert.fail('skipped'))));
+    assert.deepEqual([...at.pending], [2, 3, 4]);
+    const past = await lastValueFrom(of(step(records, 3, 5)).pipe(skipAppliedRecords(positions, () => assert.fail('skipped'))));
+    assert.deepEqual([...past.pending], [3, 4]);
+    const empty = await lastValueFrom(of(step(records, 5, 5)).pipe(skipAppliedRecords(positions, () => assert.fail('skipped'))));
+    assert.equal(empty.pending.length, 0);
+  });
+
   it('skipAppliedRecords compares int64 offsets above 2^53 exactly', async () => {
     const records = ['9007199254740993', '9007199254740994', '9007199254740995'].map((o) => record(o, o));
     const positions = new Positions();

@@ -20,7 +20,15 @@ export function skipAppliedRecords(positions: Positions, onSkip: (count: number)
       // Offsets are int64 strings; below 2^53 a number compares them exactly, without a bigint
       // per record.
       const below = Number(next);
-      for (let i = start; i < end; i++) if (!(Number(records[i]!.offset) < below)) pending[n++] = i;
+      if (start < end && !(Number(records[start]!.offset) < below)) {
+        // Offsets ascend within a partition's batch (the position moves to the step's last
+        // handled record on that very assumption): when the first record is not below the
+        // position, none is. The usual case, a step past the stored position, so no offset
+        // string is parsed per record.
+        for (let i = start; i < end; i++) pending[n++] = i;
+      } else {
+        for (let i = start; i < end; i++) if (!(Number(records[i]!.offset) < below)) pending[n++] = i;
+      }
     } else {
       for (let i = start; i < end; i++) if (!(BigInt(records[i]!.offset) < next)) pending[n++] = i;
     }
