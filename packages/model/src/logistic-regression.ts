@@ -240,6 +240,19 @@ export class LogisticRegression {
   }
 
   /**
+   * Writes every page of the slot table once (each value with itself: nothing changes), so the
+   * operating system maps the whole table now instead of one page per first touch while
+   * learning. A new table is allocated zeroed but unmapped: at 2^20 slots (64 MiB) a fresh
+   * learner otherwise pays ~16k page faults spread over its first samples, while one restored from
+   * a checkpoint (which writes every slot) pays none. O(m / 512); the table becomes resident.
+   */
+  reserveMemory(): void {
+    const data = this.table.data;
+    // 512 doubles = 4 KiB, the smallest page size in use; larger pages are merely written more than once.
+    for (let i = 0; i < data.length; i += 512) data[i] = data[i]!;
+  }
+
+  /**
    * The complete state as plain arrays (copies, O(m)). Used by snapshots and merging.
    *
    * With `slots`, every per-slot array holds only the values of those slots, the k-th being slot

@@ -86,3 +86,16 @@ test('encodeSnapshot with no slots trained is the fresh learner', () => {
   assert.deepEqual(pair.checkpoint, encodeCheckpoint(learner, INFO));
   assert.deepEqual(pair.serving, encodeServing(learner, INFO));
 });
+
+test('reserveMemory changes no value: a learner continues bit for bit', () => {
+  const a = new LogisticRegression({ featureSpace: { bits: 12 } });
+  const b = new LogisticRegression({ featureSpace: { bits: 12 } });
+  const stream = randomStream(400, 4096, 5);
+  for (const s of stream.slice(0, 200)) {
+    a.learn(s.x, s.y);
+    b.learn(s.x, s.y);
+  }
+  b.reserveMemory();
+  for (const s of stream.slice(200)) assert.equal(b.learn(s.x, s.y), a.learn(s.x, s.y));
+  assert.deepEqual(b.exportState(), a.exportState());
+});
