@@ -17,6 +17,11 @@ ENV NODE_ENV=production
 # 40-feature samples (README, "Performance tuning"); a sparsely used table becomes fully
 # resident (+20-40 MB RSS at 2^20). Set GLIBC_TUNABLES= (empty) to turn it off.
 ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+# A 64 MiB young generation (Node's default semi-space is 16 MiB): kafkajs leaves every fetched
+# batch (~1 MiB of messages) as short-lived garbage, and with the default the trainer spent ~18%
+# of its CPU in scavenges. Measured with bench/pipeline (500k messages, 2 runs each): trainer
+# 4.06-4.18 -> 3.14-3.34 CPU us/message, 291-305k -> 354-372k samples/s; peak RSS +30-40 MB.
+ENV NODE_OPTIONS=--max-semi-space-size=64
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 USER node
