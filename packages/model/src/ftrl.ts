@@ -300,3 +300,15 @@ export function ftrlWeight(z: number, sqrtN: number, inverseAlpha: number, beta:
   // + 0 makes it +0, the value the closed form gives, so caches and snapshots see the same bits.
   return keep * (-shrunk / ((beta + sqrtN) * inverseAlpha + l2 + (1 - keep))) + 0;
 }
+
+/**
+ * The z that gives weight `w` at √n = `sqrtN`: `ftrlWeight` solved for z, for mixing and merging
+ * learners, which decide a coordinate's weight and must store a state that yields it. For w ≠ 0
+ * the closed form inverted; for w = 0 every |z| ≤ λ1 + κ√n gives it, and `zAtZero` (the caller's
+ * estimate of z) is kept, clamped into that range.
+ */
+export function ftrlZ(w: number, zAtZero: number, sqrtN: number, inverseAlpha: number, beta: number, l1: number, l2: number, adaptiveL1: number): number {
+  const threshold = l1 + adaptiveL1 * sqrtN;
+  if (w === 0) return Math.min(threshold, Math.max(-threshold, zAtZero));
+  return -w * ((beta + sqrtN) * inverseAlpha + l2) - (w > 0 ? threshold : -threshold);
+}

@@ -28,7 +28,7 @@ export {
 export { GRADIENT_LIMIT, MIN_SCALE, type Normalization, type ScalerStatistics } from './normalizer.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optimizer.js';
 export { ADAGRAD_EPSILON } from './adagrad.js';
-export { ftrlWeight } from './ftrl.js';
+export { ftrlWeight, ftrlZ } from './ftrl.js';
 export {
   DEFAULT_LEARNER_OPTIONS,
   DEFAULT_OPTIMIZER_OPTIONS,

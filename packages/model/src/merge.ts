@@ -20,6 +20,7 @@
  * All learners must have identical options. Cost O(K·m).
  */
 import { MergeError } from './errors.js';
+import { ftrlZ } from './ftrl.js';
 import { LogisticRegression, type LearnerState } from './logistic-regression.js';
 import { FeatureScaler } from './normalizer.js';
 import { pendingL1 } from './regularization.js';
@@ -73,12 +74,8 @@ export function mergeLearners(learners: readonly LogisticRegression[], mixing?: 
     const n = average('n');
     const zAvg = average('z');
     const z = new Float64Array(m);
-    for (let j = 0; j < m; j++) {
-      const w = target[j]!;
-      const threshold = o.l1 + o.adaptiveL1 * Math.sqrt(n[j]!);
-      if (w === 0) z[j] = Math.min(threshold, Math.max(-threshold, zAvg[j]!));
-      else z[j] = -w * ((o.beta + Math.sqrt(n[j]!)) * (1 / o.learningRate) + o.l2) - (w > 0 ? threshold : -threshold);
-    }
+    const inverseAlpha = 1 / o.learningRate;
+    for (let j = 0; j < m; j++) z[j] = ftrlZ(target[j]!, zAvg[j]!, Math.sqrt(n[j]!), inverseAlpha, o.beta, o.l1, o.l2, o.adaptiveL1);
     const biasN = averageScalar('biasN');
     const biasZ = -bias * ((o.beta + Math.sqrt(biasN)) * (1 / o.learningRate));
     optimizer = { arrays: { z, n }, scalars: { biasZ, biasN } };

@@ -34,7 +34,7 @@
  * With one contributing learner both rules return that learner unchanged, so one partition with
  * one replica gives exactly the single trainer's weights.
  */
-import { ftrlWeight, LogisticRegression, mergeLearners, type LearnerState, type ScalerStatistics } from '@streamlr/model';
+import { ftrlWeight, ftrlZ, LogisticRegression, mergeLearners, type LearnerState, type ScalerStatistics } from '@streamlr/model';
 
 export type MixingRule = 'adaptive' | 'average';
 
@@ -199,9 +199,7 @@ function mixCoordinate(
   const n = nBase + dn;
   // One learner touched it: its weight exactly (its whole update).
   const w = touched === 1 ? ftrlWeight(zs[only]![j]!, Math.sqrt(ns[only]![j]!), inverseAlpha, beta, l1, l2, adaptiveL1) : wBase + dw / weightSum;
-  const threshold = l1 + adaptiveL1 * Math.sqrt(n);
-  if (w === 0) return { z: Math.min(threshold, Math.max(-threshold, zBase + dz / weightSum)), n };
-  return { z: -w * ((beta + Math.sqrt(n)) * inverseAlpha + l2) - (w > 0 ? threshold : -threshold), n };
+  return { z: ftrlZ(w, zBase + dz / weightSum, Math.sqrt(n), inverseAlpha, beta, l1, l2, adaptiveL1), n };
 }
 
 /** The change from `from` to `to` of one learner's scaler: the statistics of the values it saw in between. */
