@@ -219,20 +219,7 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
       this.learnScanned(sample);
       return;
     }
-    const space = this.options.featureSpace;
-    const x = featurize(sample, space, this.vector);
-    this.trained?.addAll(x.indices, x.nnz);
-    // Names cost hashing and string allocations: only a sample with a slot not named yet is
-    // recorded (the dictionary keeps the first name of a slot, so skipping the others changes
-    // nothing), until the dictionary is full.
-    if (sample.features !== undefined && this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
-      this.names.record(sample.features, space);
-      this.named.addAll(x.indices, x.nnz);
-    }
-    const p = this.model.learn(x, sample.label, sample.weight);
-    this.metrics.update(p, sample.label);
-    this.figures = null;
-    this.nonzero = -1;
+    this.update(featurize(sample, this.options.featureSpace, this.vector), sample);
   }
 
   /** learn() of a scanned sample: the same steps on the entries the scanner hashed. */
@@ -261,10 +248,21 @@ export class LogisticLearner implements StreamLearner<LearnerSample> {
       entries.length = 0;
       this.lap++;
     }
+    this.update(x, sample);
+  }
+
+  /** One update on `sample`, hashed into `x`: trained slots, feature names, model, progressive metrics. */
+  private update(x: SparseVector, sample: LearnerSample): void {
     this.trained?.addAll(x.indices, x.nnz);
+    // Names cost hashing and string allocations: only a sample with a slot not named yet is
+    // recorded (the dictionary keeps the first name of a slot, so skipping the others changes
+    // nothing), until the dictionary is full. A scanned sample is decoded for its names.
     if (this.names.size < this.names.capacity && !this.named.hasAll(x.indices, x.nnz)) {
-      this.names.record(sample.decoded(this.limits).features ?? {}, this.options.featureSpace);
-      this.named.addAll(x.indices, x.nnz);
+      const features = sample instanceof ScannedSample ? sample.decoded(this.limits).features : sample.features;
+      if (features !== undefined) {
+        this.names.record(features, this.options.featureSpace);
+        this.named.addAll(x.indices, x.nnz);
+      }
     }
     const p = this.model.learn(x, sample.label, sample.weight);
     this.metrics.update(p, sample.label);
